@@ -1,0 +1,259 @@
+package io.herald.db;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.Json;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Namespaces and their append-only revisions. Every write is one transaction that locks the
+ * namespace head, appends the revision with its changes, updates the current entries and bumps the
+ * head, so versions are contiguous per namespace whatever the concurrency. All methods are
+ * non-blocking and may be called from any event loop.
+ *
+ * <p>The syntax and size of names and values are the caller's to check; the schema re-checks the
+ * syntax so that nothing invalid can be stored.
+ */
+public final class ConfigStore {
+
+  public static final String KIND_WRITE = "write";
+  public static final String KIND_ROLLBACK = "rollback";
+
+  private final Pool pool;
+
+  public ConfigStore(Pool pool) {
+    this.pool = Objects.requireNonNull(pool);
+  }
+
+  /**
+   * Appends one revision. Fails with {@link StoreException.VersionConflict} when
+   * {@code expectedVersion} is given and is not the head, {@link StoreException.KeyNotFound} when a
+   * delete names an absent key; nothing is written then.
+   */
+  public Future<Revision> append(String namespace, List<Change> changes, Long expectedVersion,
+                                 String author, String message) {
+    return pool.withTransaction(conn -> bumpHead(conn, namespace, expectedVersion)
+        .compose(version -> checkDeletedKeysExist(conn, namespace, changes)
+            .compose(v -> insert(conn, namespace, version, KIND_WRITE, null, changes, author, message))));
+  }
+
+  /**
+   * Appends a revision whose changes turn the head back into the state at {@code toVersion}.
+   * The rollback is a revision like any other: history keeps both the original and the rollback.
+   */
+  public Future<Revision> rollback(String namespace, long toVersion, Long expectedVersion,
+                                   String author, String message) {
+    return pool.withTransaction(conn -> bumpHead(conn, namespace, expectedVersion)
+        .compose(version -> {
+          long head = version - 1;
+          if (head == 0) {
+            return Future.failedFuture(new StoreException.NamespaceNotFound(namespace));
+          }
+          if (toVersion < 1 || toVersion > head) {
+            return Future.failedFuture(new StoreException.VersionNotFound(namespace, toVersion, head));
+          }
+          return diff(conn, namespace, head, toVersion)
+              .compose(d -> insert(conn, namespace, version, KIND_ROLLBACK, toVersion, d.asChanges(), author, message));
+        }));
+  }
+
+  private Future<Long> bumpHead(SqlConnection conn, String namespace, Long expectedVersion) {
+    return conn.preparedQuery(Sql.BUMP_HEAD).execute(Tuple.of(namespace)).compose(rows -> {
+      long version = rows.iterator().next().getLong(0);
+      long head = version - 1;
+      if (expectedVersion != null && expectedVersion != head) {
+        return Future.failedFuture(new StoreException.VersionConflict(namespace, expectedVersion, head));
+      }
+      return Future.succeededFuture(version);
+    });
+  }
+
+  private Future<Void> checkDeletedKeysExist(SqlConnection conn, String namespace, List<Change> changes) {
+    String[] deleted = changes.stream()
+        .filter(c -> c.op() == Change.Op.DELETE).map(Change::key).toArray(String[]::new);
+    if (deleted.length == 0) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery(Sql.MISSING_KEYS)
+        .execute(Tuple.tuple().addString(namespace).addArrayOfString(deleted))
+        .compose(rows -> rows.size() == 0
+            ? Future.succeededFuture()
+            : Future.failedFuture(new StoreException.KeyNotFound(namespace, rows.iterator().next().getString(0))));
+  }
+
+  private Future<Revision> insert(SqlConnection conn, String namespace, long version, String kind, Long rollbackTo,
+                                  List<Change> changes, String author, String message) {
+    List<Change> sorted = new ArrayList<>(changes);
+    sorted.sort((a, b) -> a.key().compareTo(b.key()));
+    int n = sorted.size();
+    String[] keys = new String[n];
+    String[] ops = new String[n];
+    String[] values = new String[n];
+    for (int i = 0; i < n; i++) {
+      Change c = sorted.get(i);
+      keys[i] = c.key();
+      ops[i] = c.op().wire();
+      values[i] = c.op() == Change.Op.PUT ? Json.encode(c.value()) : null;
+    }
+    Tuple params = Tuple.tuple()
+        .addString(namespace).addLong(version).addString(kind).addLong(rollbackTo)
+        .addString(author).addString(message == null ? "" : message)
+        .addArrayOfString(keys).addArrayOfString(ops).addArrayOfString(values);
+    return conn.preparedQuery(Sql.APPEND).execute(params).map(rows -> {
+      RevisionInfo info = new RevisionInfo(namespace, version, version - 1, kind, rollbackTo, author,
+          message == null ? "" : message, n, rows.iterator().next().getOffsetDateTime(0));
+      return new Revision(info, List.copyOf(sorted));
+    });
+  }
+
+  /** The head version of a namespace; fails with NamespaceNotFound when it has none. */
+  public Future<Long> head(String namespace) {
+    return head(pool, namespace);
+  }
+
+  private static Future<Long> head(SqlClient client, String namespace) {
+    return client.preparedQuery(Sql.HEAD).execute(Tuple.of(namespace)).compose(rows -> rows.size() == 0
+        ? Future.failedFuture(new StoreException.NamespaceNotFound(namespace))
+        : Future.succeededFuture(rows.iterator().next().getLong(0)));
+  }
+
+  public Future<List<NamespaceInfo>> listNamespaces() {
+    return pool.query(Sql.LIST_NAMESPACES).execute().map(rows -> {
+      List<NamespaceInfo> out = new ArrayList<>(rows.size());
+      for (Row r : rows) {
+        out.add(new NamespaceInfo(r.getString("name"), r.getLong("head"), r.getLong("keys"), r.getLong("clients"),
+            r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at")));
+      }
+      return out;
+    });
+  }
+
+  /** The state at the head, read in one statement so version and entries match. */
+  public Future<Snapshot> snapshot(String namespace) {
+    return pool.preparedQuery(Sql.SNAPSHOT_HEAD).execute(Tuple.of(namespace)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(new StoreException.NamespaceNotFound(namespace));
+      }
+      long head = 0;
+      Map<String, Object> entries = new LinkedHashMap<>();
+      for (Row r : rows) {
+        head = r.getLong("head");
+        String key = r.getString("key");
+        if (key != null) {
+          entries.put(key, Json.decodeValue(r.getString("value")));
+        }
+      }
+      return Future.succeededFuture(new Snapshot(namespace, head, entries));
+    });
+  }
+
+  /** The state at any version from 0 (empty) to the head. */
+  public Future<Snapshot> snapshot(String namespace, long version) {
+    return head(pool, namespace).compose(head -> {
+      if (version < 0 || version > head) {
+        return Future.failedFuture(new StoreException.VersionNotFound(namespace, version, head));
+      }
+      return pool.preparedQuery(Sql.SNAPSHOT_AT).execute(Tuple.of(namespace, version)).map(rows -> {
+        Map<String, Object> entries = new LinkedHashMap<>();
+        for (Row r : rows) {
+          entries.put(r.getString("key"), Json.decodeValue(r.getString("value")));
+        }
+        return new Snapshot(namespace, version, entries);
+      });
+    });
+  }
+
+  /**
+   * Revisions newest first with {@code after < version < before}, at most {@code limit}.
+   * Pass {@code Long.MAX_VALUE} and 0 for no bound.
+   */
+  public Future<HistoryPage> history(String namespace, long before, long after, int limit) {
+    return head(pool, namespace).compose(head -> pool.preparedQuery(Sql.HISTORY)
+        .execute(Tuple.of(namespace, before, after, limit))
+        .map(rows -> new HistoryPage(namespace, head, revisionInfos(rows))));
+  }
+
+  /** One revision with its changes. */
+  public Future<Revision> revision(String namespace, long version) {
+    return revisions(namespace, version - 1, version).compose(list -> list.isEmpty()
+        ? head(pool, namespace).compose(head ->
+            Future.failedFuture(new StoreException.VersionNotFound(namespace, version, head)))
+        : Future.succeededFuture(list.get(0)));
+  }
+
+  /** Every revision with {@code fromExclusive < version <= toInclusive}, oldest first, with changes. */
+  public Future<List<Revision>> revisions(String namespace, long fromExclusive, long toInclusive) {
+    Tuple range = Tuple.of(namespace, fromExclusive, toInclusive);
+    Future<RowSet<Row>> infos = pool.preparedQuery(Sql.REVISIONS_IN_RANGE).execute(range);
+    Future<RowSet<Row>> changes = pool.preparedQuery(Sql.CHANGES_IN_RANGE).execute(range);
+    return Future.all(infos, changes).map(done -> {
+      Map<Long, List<Change>> byVersion = new LinkedHashMap<>();
+      for (Row r : changes.result()) {
+        byVersion.computeIfAbsent(r.getLong("version"), v -> new ArrayList<>()).add(change(r));
+      }
+      List<Revision> out = new ArrayList<>();
+      for (RevisionInfo info : revisionInfos(infos.result())) {
+        out.add(new Revision(info, byVersion.getOrDefault(info.version(), List.of())));
+      }
+      return out;
+    });
+  }
+
+  /** Merged changes from the state at {@code from} to the state at {@code to}; both must be 0..head. */
+  public Future<Diff> diff(String namespace, long from, long to) {
+    return head(pool, namespace).compose(head -> {
+      if (from < 0 || from > head) {
+        return Future.failedFuture(new StoreException.VersionNotFound(namespace, from, head));
+      }
+      if (to < 0 || to > head) {
+        return Future.failedFuture(new StoreException.VersionNotFound(namespace, to, head));
+      }
+      return diff(pool, namespace, from, to);
+    });
+  }
+
+  private static Future<Diff> diff(SqlClient client, String namespace, long from, long to) {
+    Tuple params = Tuple.of(namespace, Math.min(from, to), Math.max(from, to), from, to);
+    return client.preparedQuery(Sql.DIFF).execute(params).map(rows -> {
+      List<Diff.Entry> entries = new ArrayList<>();
+      for (Row r : rows) {
+        boolean existedBefore = "put".equals(r.getString("before_op"));
+        boolean existsAfter = "put".equals(r.getString("after_op"));
+        Object before = existedBefore ? Json.decodeValue(r.getString("before_value")) : null;
+        Object after = existsAfter ? Json.decodeValue(r.getString("after_value")) : null;
+        if (existedBefore == existsAfter && Objects.equals(before, after)) {
+          continue; // changed and changed back, or created and deleted again: no net change
+        }
+        entries.add(new Diff.Entry(r.getString("key"), existedBefore, before, existsAfter, after));
+      }
+      return new Diff(namespace, from, to, entries);
+    });
+  }
+
+  private static Change change(Row r) {
+    Change.Op op = Change.Op.fromWire(r.getString("op"));
+    return op == Change.Op.PUT
+        ? Change.put(r.getString("key"), Json.decodeValue(r.getString("value")))
+        : Change.delete(r.getString("key"));
+  }
+
+  private static List<RevisionInfo> revisionInfos(RowSet<Row> rows) {
+    List<RevisionInfo> out = new ArrayList<>(rows.size());
+    for (Row r : rows) {
+      out.add(new RevisionInfo(r.getString("namespace"), r.getLong("version"), r.getLong("parent_version"),
+          r.getString("kind"), r.getLong("rollback_to"), r.getString("author"), r.getString("message"),
+          r.getInteger("change_count"), r.getOffsetDateTime("created_at")));
+    }
+    return out;
+  }
+}

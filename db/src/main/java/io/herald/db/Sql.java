@@ -1,0 +1,105 @@
+package io.herald.db;
+
+/** Every SQL statement Herald runs, in one place. Parameters are positional ($n) prepared params. */
+final class Sql {
+
+  private Sql() {
+  }
+
+  /** Creates the namespace on its first write, locks its row and hands out the next version. */
+  static final String BUMP_HEAD = """
+      INSERT INTO namespaces (name, head) VALUES ($1, 1)
+      ON CONFLICT (name) DO UPDATE SET head = namespaces.head + 1, updated_at = now()
+      RETURNING head""";
+
+  static final String MISSING_KEYS = """
+      SELECT k FROM unnest($2::text[]) AS k
+      WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.namespace = $1 AND e.key = k)
+      ORDER BY k LIMIT 1""";
+
+  /**
+   * Appends the revision and its changes and updates the current entries, in one round trip.
+   * $7 keys, $8 ops, $9 values (JSON text, null for deletes).
+   */
+  static final String APPEND = """
+      WITH rev AS (
+        INSERT INTO revisions (namespace, version, parent_version, kind, rollback_to, author, message, change_count)
+        VALUES ($1::text, $2::bigint, $2::bigint - 1, $3::text, $4::bigint, $5::text, $6::text, cardinality($7::text[]))
+        RETURNING created_at
+      ), chg AS (
+        INSERT INTO revision_changes (namespace, version, key, op, value)
+        SELECT $1::text, $2::bigint, c.key, c.op, c.value::jsonb
+        FROM unnest($7::text[], $8::text[], $9::text[]) AS c(key, op, value)
+      ), put AS (
+        INSERT INTO entries (namespace, key, value, version)
+        SELECT $1::text, c.key, c.value::jsonb, $2::bigint
+        FROM unnest($7::text[], $8::text[], $9::text[]) AS c(key, op, value)
+        WHERE c.op = 'put'
+        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, version = excluded.version
+      ), del AS (
+        DELETE FROM entries e USING unnest($7::text[], $8::text[]) AS c(key, op)
+        WHERE c.op = 'delete' AND e.namespace = $1::text AND e.key = c.key
+      )
+      SELECT created_at FROM rev""";
+
+  static final String HEAD = "SELECT head FROM namespaces WHERE name = $1";
+
+  static final String LIST_NAMESPACES = """
+      SELECT n.name, n.head, n.created_at, n.updated_at,
+             (SELECT count(*) FROM entries e WHERE e.namespace = n.name) AS keys,
+             (SELECT count(*) FROM client_state c WHERE c.namespace = n.name AND c.connected) AS clients
+      FROM namespaces n ORDER BY n.name""";
+
+  /** Head and current entries in one statement, so both come from the same database snapshot. */
+  static final String SNAPSHOT_HEAD = """
+      SELECT n.head, e.key, e.value::text AS value
+      FROM namespaces n LEFT JOIN entries e ON e.namespace = n.name
+      WHERE n.name = $1 ORDER BY e.key""";
+
+  static final String SNAPSHOT_AT = """
+      SELECT key, value::text AS value FROM (
+        SELECT DISTINCT ON (key) key, op, value FROM revision_changes
+        WHERE namespace = $1 AND version <= $2
+        ORDER BY key, version DESC
+      ) latest WHERE op = 'put' ORDER BY key""";
+
+  private static final String REVISION_COLUMNS =
+      "namespace, version, parent_version, kind, rollback_to, author, message, change_count, created_at";
+
+  static final String HISTORY = "SELECT " + REVISION_COLUMNS + """
+       FROM revisions
+      WHERE namespace = $1 AND version < $2 AND version > $3
+      ORDER BY version DESC LIMIT $4""";
+
+  static final String REVISIONS_IN_RANGE = "SELECT " + REVISION_COLUMNS + """
+       FROM revisions
+      WHERE namespace = $1 AND version > $2 AND version <= $3
+      ORDER BY version""";
+
+  static final String CHANGES_IN_RANGE = """
+      SELECT version, key, op, value::text AS value FROM revision_changes
+      WHERE namespace = $1 AND version > $2 AND version <= $3
+      ORDER BY version, key""";
+
+  /**
+   * Every key touched in (lo, hi], with its value as of $4 ("before") and as of $5 ("after").
+   * Works in both directions, which is what a rollback needs.
+   */
+  static final String DIFF = """
+      WITH ks AS (
+        SELECT DISTINCT key FROM revision_changes
+        WHERE namespace = $1 AND version > $2 AND version <= $3
+      )
+      SELECT ks.key, a.op AS before_op, a.value::text AS before_value,
+             b.op AS after_op, b.value::text AS after_value
+      FROM ks
+      LEFT JOIN LATERAL (
+        SELECT op, value FROM revision_changes c
+        WHERE c.namespace = $1 AND c.key = ks.key AND c.version <= $4
+        ORDER BY c.version DESC LIMIT 1) a ON true
+      LEFT JOIN LATERAL (
+        SELECT op, value FROM revision_changes c
+        WHERE c.namespace = $1 AND c.key = ks.key AND c.version <= $5
+        ORDER BY c.version DESC LIMIT 1) b ON true
+      ORDER BY ks.key""";
+}
