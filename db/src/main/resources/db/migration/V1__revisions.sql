@@ -77,11 +77,14 @@ CREATE TABLE client_state (
     namespace         text        NOT NULL,
     client_id         text        NOT NULL,
     applied_version   bigint      NOT NULL DEFAULT 0,
-    status            text        NOT NULL DEFAULT 'pending'
-                                  CHECK (status IN ('pending', 'applied', 'rejected')),
+    -- The latest ack's outcome; null until the client acks anything.
+    status            text        CHECK (status IN ('applied', 'rejected')),
     rejected_version  bigint,
     error             text,
     node              text        NOT NULL,
+    -- The connection (on that node) the row was last written for: a late "disconnected" from an
+    -- old connection must not overwrite the row of the client's newer connection.
+    session           text        NOT NULL,
     labels            jsonb       NOT NULL DEFAULT '{}'::jsonb,
     connected         boolean     NOT NULL,
     connected_at      timestamptz,

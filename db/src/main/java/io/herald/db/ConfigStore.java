@@ -121,6 +121,18 @@ public final class ConfigStore {
     return head(pool, namespace);
   }
 
+  /** The heads of several namespaces at once; names without revisions are left out. */
+  public Future<Map<String, Long>> heads(List<String> namespaces) {
+    return pool.preparedQuery(Sql.HEADS).execute(Tuple.tuple().addArrayOfString(namespaces.toArray(String[]::new)))
+        .map(rows -> {
+          Map<String, Long> out = new LinkedHashMap<>();
+          for (Row r : rows) {
+            out.put(r.getString(0), r.getLong(1));
+          }
+          return out;
+        });
+  }
+
   private static Future<Long> head(SqlClient client, String namespace) {
     return client.preparedQuery(Sql.HEAD).execute(Tuple.of(namespace)).compose(rows -> rows.size() == 0
         ? Future.failedFuture(new StoreException.NamespaceNotFound(namespace))
@@ -255,5 +267,48 @@ public final class ConfigStore {
           r.getInteger("change_count"), r.getOffsetDateTime("created_at")));
     }
     return out;
+  }
+
+  /**
+   * What a client at version {@code since} needs to reach the head: a snapshot when it has nothing
+   * ({@code since} 0) or claims a version the namespace never had, otherwise the merged delta
+   * (empty when it is current). A namespace without revisions is an empty snapshot at version 0.
+   */
+  public Future<CatchUp> catchUp(String namespace, long since) {
+    if (since <= 0) {
+      return snapshotOrEmpty(namespace).map(CatchUp::of);
+    }
+    return pool.preparedQuery(Sql.HEAD).execute(Tuple.of(namespace)).compose(rows -> {
+      long head = rows.size() == 0 ? 0 : rows.iterator().next().getLong(0);
+      if (since > head) {
+        return snapshotOrEmpty(namespace).map(CatchUp::of);
+      }
+      if (since == head) {
+        return Future.succeededFuture(CatchUp.of(new Diff(namespace, since, head, List.of())));
+      }
+      return diff(pool, namespace, since, head).map(CatchUp::of);
+    });
+  }
+
+  private Future<Snapshot> snapshotOrEmpty(String namespace) {
+    return snapshot(namespace).recover(e -> e instanceof StoreException.NamespaceNotFound
+        ? Future.succeededFuture(new Snapshot(namespace, 0, Map.of()))
+        : Future.failedFuture(e));
+  }
+
+  /** Either a full snapshot or a merged delta; exactly one is non-null. */
+  public record CatchUp(Snapshot snapshot, Diff delta) {
+
+    static CatchUp of(Snapshot s) {
+      return new CatchUp(s, null);
+    }
+
+    static CatchUp of(Diff d) {
+      return new CatchUp(null, d);
+    }
+
+    public long version() {
+      return snapshot != null ? snapshot.version() : delta.to();
+    }
   }
 }

@@ -44,6 +44,8 @@ final class Sql {
 
   static final String HEAD = "SELECT head FROM namespaces WHERE name = $1";
 
+  static final String HEADS = "SELECT name, head FROM namespaces WHERE name = ANY($1::text[])";
+
   static final String LIST_NAMESPACES = """
       SELECT n.name, n.head, n.created_at, n.updated_at,
              (SELECT count(*) FROM entries e WHERE e.namespace = n.name) AS keys,
@@ -102,4 +104,30 @@ final class Sql {
         WHERE c.namespace = $1 AND c.key = ks.key AND c.version <= $5
         ORDER BY c.version DESC LIMIT 1) b ON true
       ORDER BY ks.key""";
+
+  /** One row per (namespace, client): this node's whole view of the client, merged into the table. */
+  static final String UPSERT_CLIENTS = """
+      INSERT INTO client_state AS cs (namespace, client_id, node, session, labels, connected, connected_at, last_seen,
+                                      applied_version, status, rejected_version, error)
+      SELECT u.ns, u.cid, u.node, u.session, u.labels::jsonb, u.connected, to_timestamp(u.connected_at / 1000.0),
+             to_timestamp(u.seen / 1000.0), u.applied, u.status, u.rejected, u.error
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::bigint[], $8::bigint[],
+                  $9::bigint[], $10::text[], $11::bigint[], $12::text[])
+        AS u(ns, cid, node, session, labels, connected, connected_at, seen, applied, status, rejected, error)
+      ON CONFLICT (namespace, client_id) DO UPDATE SET
+        node = excluded.node, session = excluded.session, labels = excluded.labels,
+        connected = excluded.connected, connected_at = excluded.connected_at, last_seen = excluded.last_seen,
+        applied_version = GREATEST(cs.applied_version, excluded.applied_version),
+        status = COALESCE(excluded.status, cs.status),
+        rejected_version = CASE WHEN excluded.status IS NULL THEN cs.rejected_version ELSE excluded.rejected_version END,
+        error = CASE WHEN excluded.status IS NULL THEN cs.error ELSE excluded.error END
+      WHERE excluded.connected OR cs.session = excluded.session""";
+
+  static final String LIST_CLIENTS = """
+      SELECT client_id, node, session, labels::text AS labels, applied_version, status, rejected_version, error,
+             connected, connected_at, last_seen
+      FROM client_state WHERE namespace = $1 ORDER BY client_id""";
+
+  static final String DISCONNECT_NODE = """
+      UPDATE client_state SET connected = false, last_seen = now() WHERE node = $1 AND connected""";
 }

@@ -1,0 +1,21 @@
+package io.herald.db;
+
+/**
+ * One client of one namespace as a hub node sees it. {@code status} is null until the client has
+ * acked anything; {@code rejectedVersion} and {@code error} are set only with status rejected.
+ * Times are epoch milliseconds.
+ */
+public record ClientRow(
+    String namespace,
+    String clientId,
+    String node,
+    String session,
+    String labelsJson,
+    boolean connected,
+    long connectedAt,
+    long lastSeen,
+    long appliedVersion,
+    String status,
+    Long rejectedVersion,
+    String error) {
+}

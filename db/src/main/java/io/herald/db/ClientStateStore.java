@@ -1,0 +1,87 @@
+package io.herald.db;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/** Which client runs which version: batched upserts from the hub nodes, reads for the rollout API. */
+public final class ClientStateStore {
+
+  private final Pool pool;
+
+  public ClientStateStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * Writes many clients' state in one statement. At most one row per (namespace, client) in a
+   * batch. The applied version never goes down; a disconnect only lands on the row of the same
+   * session, so a client that already reconnected elsewhere stays connected.
+   */
+  public Future<Void> upsert(Collection<ClientRow> rows) {
+    if (rows.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = rows.size();
+    String[] ns = new String[n];
+    String[] cid = new String[n];
+    String[] node = new String[n];
+    String[] session = new String[n];
+    String[] labels = new String[n];
+    Boolean[] connected = new Boolean[n];
+    Long[] connectedAt = new Long[n];
+    Long[] seen = new Long[n];
+    Long[] applied = new Long[n];
+    String[] status = new String[n];
+    Long[] rejected = new Long[n];
+    String[] error = new String[n];
+    int i = 0;
+    for (ClientRow r : rows) {
+      ns[i] = r.namespace();
+      cid[i] = r.clientId();
+      node[i] = r.node();
+      session[i] = r.session();
+      labels[i] = r.labelsJson();
+      connected[i] = r.connected();
+      connectedAt[i] = r.connectedAt();
+      seen[i] = r.lastSeen();
+      applied[i] = r.appliedVersion();
+      status[i] = r.status();
+      rejected[i] = r.rejectedVersion();
+      error[i] = r.error();
+      i++;
+    }
+    Tuple params = Tuple.tuple()
+        .addArrayOfString(ns).addArrayOfString(cid).addArrayOfString(node).addArrayOfString(session)
+        .addArrayOfString(labels).addArrayOfBoolean(connected).addArrayOfLong(connectedAt).addArrayOfLong(seen)
+        .addArrayOfLong(applied).addArrayOfString(status).addArrayOfLong(rejected).addArrayOfString(error);
+    return pool.preparedQuery(Sql.UPSERT_CLIENTS).execute(params).mapEmpty();
+  }
+
+  public Future<List<ClientRow>> list(String namespace) {
+    return pool.preparedQuery(Sql.LIST_CLIENTS).execute(Tuple.of(namespace)).map(rows -> {
+      List<ClientRow> out = new ArrayList<>(rows.size());
+      for (Row r : rows) {
+        out.add(new ClientRow(namespace, r.getString("client_id"), r.getString("node"), r.getString("session"),
+            r.getString("labels"), r.getBoolean("connected"), millis(r, "connected_at"), millis(r, "last_seen"),
+            r.getLong("applied_version"), r.getString("status"), r.getLong("rejected_version"), r.getString("error")));
+      }
+      return out;
+    });
+  }
+
+  /** Marks every client of a node disconnected: at start (after a crash) and when a node leaves. */
+  public Future<Integer> disconnectNode(String node) {
+    return pool.preparedQuery(Sql.DISCONNECT_NODE).execute(Tuple.of(node)).map(rows -> rows.rowCount());
+  }
+
+  private static long millis(Row r, String column) {
+    var t = r.getOffsetDateTime(column);
+    return t == null ? 0 : t.toInstant().toEpochMilli();
+  }
+}

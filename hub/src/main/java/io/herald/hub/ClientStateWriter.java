@@ -1,0 +1,98 @@
+package io.herald.hub;
+
+import io.herald.db.ClientRow;
+import io.herald.db.ClientStateStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * Batches client-state changes (subscribed, acked, disconnected) into one multi-row upsert every
+ * few milliseconds, never one round trip per ack. Rows for the same client and namespace coalesce:
+ * the latest state wins. After each write, the namespaces touched are announced on the event bus
+ * so that rollout waiters on every node look again. Confined to one event loop.
+ */
+final class ClientStateWriter {
+
+  private static final Logger LOG = Logger.getLogger(ClientStateWriter.class.getName());
+  private static final int MAX_BATCH = 2_000;
+
+  private final Vertx vertx;
+  private final ClientStateStore store;
+  private final HubMetrics metrics;
+  private final long intervalMs;
+  private Map<String, ClientRow> dirty = new LinkedHashMap<>();
+  private boolean timerSet;
+  private Future<Void> inFlight = Future.succeededFuture();
+  private boolean flushing;
+
+  ClientStateWriter(Vertx vertx, ClientStateStore store, HubMetrics metrics, long intervalMs) {
+    this.vertx = vertx;
+    this.store = store;
+    this.metrics = metrics;
+    this.intervalMs = intervalMs;
+  }
+
+  void record(ClientRow row) {
+    dirty.put(row.namespace() + '\u0000' + row.clientId(), row);
+    schedule(intervalMs);
+  }
+
+  private void schedule(long delay) {
+    if (!timerSet && !flushing && !dirty.isEmpty()) {
+      timerSet = true;
+      vertx.setTimer(Math.max(1, delay), t -> {
+        timerSet = false;
+        flush();
+      });
+    }
+  }
+
+  /** Writes what is pending now; completes when it is durable (or failed). */
+  Future<Void> flush() {
+    if (flushing) {
+      return inFlight.transform(ar -> flush());
+    }
+    if (dirty.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Map<String, ClientRow> batch = new LinkedHashMap<>();
+    var it = dirty.entrySet().iterator();
+    while (it.hasNext() && batch.size() < MAX_BATCH) {
+      var e = it.next();
+      batch.put(e.getKey(), e.getValue());
+      it.remove();
+    }
+    flushing = true;
+    metrics.ackBatchSize.record(batch.size());
+    inFlight = store.upsert(batch.values()).andThen(ar -> {
+      flushing = false;
+      if (ar.succeeded()) {
+        Set<String> namespaces = new LinkedHashSet<>();
+        batch.values().forEach(r -> namespaces.add(r.namespace()));
+        vertx.eventBus().publish(RevisionBus.ACKS, new JsonArray(new ArrayList<>(namespaces)));
+        schedule(0);
+      } else {
+        LOG.warning("writing " + batch.size() + " client-state rows failed, will retry: " + ar.cause());
+        // Newer state recorded meanwhile wins over the batch we could not write.
+        Map<String, ClientRow> merged = new LinkedHashMap<>(batch);
+        merged.putAll(dirty);
+        dirty = merged;
+        schedule(500);
+      }
+    });
+    return inFlight;
+  }
+
+  /** For shutdown: write everything pending, retrying a failed write once. */
+  Future<Void> drain() {
+    return flush().recover(e -> flush()).compose(v -> dirty.isEmpty() ? Future.succeededFuture() : flush());
+  }
+}

@@ -1,0 +1,295 @@
+package io.herald.hub;
+
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * One client WebSocket: the protocol of docs/protocol.md. Confined to its verticle's event loop.
+ * Bad frames get error frames and change nothing; a client that keeps sending them is closed.
+ */
+final class Connection {
+
+  static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}");
+  static final int MAX_SUBSCRIPTIONS = 256;
+  static final int MAX_ERRORS = 100;
+  static final int MAX_LABELS = 32;
+  static final int MAX_ERROR_TEXT = 2_000;
+  static final short CLOSE_GOING_AWAY = 1001;
+  static final short CLOSE_POLICY = 1008;
+
+  final Fanout fanout;
+  final ServerWebSocket ws;
+  final String session = UUID.randomUUID().toString();
+  final long connectedAt = System.currentTimeMillis();
+  private final Map<String, Subscription> subscriptions = new HashMap<>();
+  private String clientId;
+  private JsonObject labels = new JsonObject();
+  private String labelsJson = "{}";
+  private boolean paused;
+  private boolean closed;
+  private int errors;
+  long lastHeard = System.currentTimeMillis();
+
+  Connection(Fanout fanout, ServerWebSocket ws) {
+    this.fanout = fanout;
+    this.ws = ws;
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> sendError("binary_not_supported", "send JSON text frames", null));
+    ws.pongHandler(b -> lastHeard = System.currentTimeMillis());
+    ws.drainHandler(v -> onDrain());
+    ws.exceptionHandler(e -> { }); // the close handler follows; nothing to tell the client
+    ws.closeHandler(v -> onClose());
+  }
+
+  String clientId() {
+    return clientId;
+  }
+
+  String labelsJson() {
+    return labelsJson;
+  }
+
+  boolean paused() {
+    return paused;
+  }
+
+  boolean closed() {
+    return closed;
+  }
+
+  boolean isSubscribed(Subscription s) {
+    return subscriptions.get(s.feed.namespace) == s;
+  }
+
+  void send(String text) {
+    if (closed) {
+      return;
+    }
+    ws.writeTextMessage(text);
+    fanout.metrics.bytesSent.increment(text.length());
+    if (!paused && ws.writeQueueFull()) {
+      // Stop queueing for this client: it gets one merged delta when its queue drains.
+      paused = true;
+      fanout.metrics.slowConsumerEvents.increment();
+    }
+  }
+
+  void sendError(String code, String message, String namespace) {
+    JsonObject f = Payloads.error(code, message);
+    if (namespace != null) {
+      f.put("namespace", namespace);
+    }
+    send(f.encode());
+  }
+
+  private void onDrain() {
+    if (!paused) {
+      return;
+    }
+    paused = false;
+    for (Subscription s : subscriptions.values()) {
+      s.resume();
+    }
+  }
+
+  private void onText(String text) {
+    lastHeard = System.currentTimeMillis();
+    JsonObject frame;
+    try {
+      frame = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      protocolError("invalid_json", "a frame must be one JSON object", null);
+      return;
+    }
+    Object type = frame.getValue("type");
+    if (!(type instanceof String)) {
+      protocolError("invalid_frame", "a frame needs a string 'type'", null);
+      return;
+    }
+    switch ((String) type) {
+      case "hello" -> hello(frame);
+      case "subscribe" -> subscribe(frame);
+      case "unsubscribe" -> unsubscribe(frame);
+      case "ack" -> ack(frame);
+      case "ping" -> send(new JsonObject().put("type", "pong").encode());
+      default -> protocolError("unknown_type", "unknown frame type " + Limits.quoteShort((String) type), null);
+    }
+  }
+
+  private void hello(JsonObject f) {
+    if (clientId != null) {
+      protocolError("duplicate_hello", "hello was already sent on this connection", null);
+      return;
+    }
+    Object id = f.getValue("client_id");
+    if (!(id instanceof String s) || !CLIENT_ID.matcher(s).matches()) {
+      protocolError("invalid_client_id", "client_id must match [A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}", null);
+      return;
+    }
+    Object rawLabels = f.getValue("labels");
+    JsonObject labels = new JsonObject();
+    if (rawLabels != null) {
+      if (!(rawLabels instanceof JsonObject l) || l.size() > MAX_LABELS) {
+        protocolError("invalid_labels", "labels must be an object of at most " + MAX_LABELS + " string values", null);
+        return;
+      }
+      for (Map.Entry<String, Object> e : l) {
+        if (e.getKey().length() > 64 || !(e.getValue() instanceof String v) || v.length() > 256) {
+          protocolError("invalid_labels", "each label needs a name of at most 64 characters and a string value of at most 256", null);
+          return;
+        }
+        labels.put(e.getKey(), v);
+      }
+    }
+    this.clientId = s;
+    this.labels = labels;
+    this.labelsJson = labels.encode();
+    send(new JsonObject().put("type", "welcome").put("node", fanout.nodeId).put("session", session)
+        .put("ping_interval_ms", fanout.options.wsPingIntervalMs()).encode());
+  }
+
+  private void subscribe(JsonObject f) {
+    if (clientId == null) {
+      protocolError("hello_required", "send hello before subscribe", null);
+      return;
+    }
+    String ns = namespaceOf(f);
+    if (ns == null) {
+      return;
+    }
+    Object since = f.getValue("since");
+    long from = 0;
+    if (since != null) {
+      if (!(since instanceof Integer || since instanceof Long) || ((Number) since).longValue() < 0) {
+        protocolError("invalid_since", "since must be a whole number >= 0", ns);
+        return;
+      }
+      from = ((Number) since).longValue();
+    }
+    Subscription sub = subscriptions.get(ns);
+    if (sub == null) {
+      if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
+        protocolError("too_many_subscriptions", "a connection may hold at most " + MAX_SUBSCRIPTIONS + " subscriptions", ns);
+        return;
+      }
+      sub = fanout.subscribe(this, ns);
+      subscriptions.put(ns, sub);
+      fanout.clientState.record(sub.row(true));
+    }
+    sub.catchUp(from, true);
+  }
+
+  private void unsubscribe(JsonObject f) {
+    String ns = namespaceOf(f);
+    if (ns == null) {
+      return;
+    }
+    Subscription sub = subscriptions.remove(ns);
+    if (sub == null) {
+      protocolError("not_subscribed", "not subscribed to '" + ns + "'", ns);
+      return;
+    }
+    fanout.unsubscribe(sub);
+    fanout.clientState.record(sub.row(false));
+  }
+
+  private void ack(JsonObject f) {
+    if (clientId == null) {
+      protocolError("hello_required", "send hello before ack", null);
+      return;
+    }
+    String ns = namespaceOf(f);
+    if (ns == null) {
+      return;
+    }
+    Subscription sub = subscriptions.get(ns);
+    if (sub == null) {
+      protocolError("not_subscribed", "ack for '" + ns + "', which this connection is not subscribed to", ns);
+      return;
+    }
+    Object v = f.getValue("version");
+    if (!(v instanceof Integer || v instanceof Long)) {
+      protocolError("invalid_version", "version must be a whole number", ns);
+      return;
+    }
+    long version = ((Number) v).longValue();
+    if (version < 0 || version > sub.sent()) {
+      protocolError("invalid_version", "version " + version + " of '" + ns + "' was never sent on this connection (sent up to "
+          + Math.max(sub.sent(), 0) + ")", ns);
+      return;
+    }
+    Object status = f.getValue("status");
+    if ("applied".equals(status)) {
+      if (version > sub.appliedVersion) {
+        sub.appliedVersion = version;
+      }
+      sub.status = "applied";
+      sub.rejectedVersion = null;
+      sub.error = null;
+      fanout.metrics.acksApplied.increment();
+    } else if ("rejected".equals(status)) {
+      Object err = f.getValue("error");
+      if (err != null && !(err instanceof String)) {
+        protocolError("invalid_frame", "error must be a string", ns);
+        return;
+      }
+      String text = err == null || ((String) err).isBlank() ? "rejected by the client" : (String) err;
+      sub.status = "rejected";
+      sub.rejectedVersion = version;
+      sub.error = text.length() > MAX_ERROR_TEXT ? text.substring(0, MAX_ERROR_TEXT) : text;
+      fanout.metrics.acksRejected.increment();
+    } else {
+      protocolError("invalid_status", "status must be \"applied\" or \"rejected\"", ns);
+      return;
+    }
+    fanout.clientState.record(sub.row(true));
+  }
+
+  private String namespaceOf(JsonObject f) {
+    Object ns = f.getValue("namespace");
+    if (!(ns instanceof String s) || !Limits.NAMESPACE.matcher(s).matches()) {
+      protocolError("invalid_namespace", "namespace must match [a-z0-9][a-z0-9._-]{0,127}", null);
+      return null;
+    }
+    return s;
+  }
+
+  private void protocolError(String code, String message, String namespace) {
+    fanout.metrics.protocolErrors.increment();
+    sendError(code, message, namespace);
+    if (++errors >= MAX_ERRORS) {
+      close(CLOSE_POLICY, "too many protocol errors");
+    }
+  }
+
+  void close(short code, String reason) {
+    if (!closed) {
+      ws.close(code, reason);
+    }
+  }
+
+  /** Called once, however the connection ended. */
+  private void onClose() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Subscription s : subscriptions.values()) {
+      fanout.unsubscribe(s);
+      fanout.clientState.record(s.row(false));
+    }
+    subscriptions.clear();
+    fanout.connectionClosed(this);
+  }
+
+  /** For shutdown: the rows that say this connection's subscriptions are gone. */
+  void disconnectAll() {
+    onClose();
+  }
+}

@@ -1,0 +1,139 @@
+package io.herald.hub;
+
+import io.herald.db.ConfigStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The push side of one verticle instance: its WebSocket connections, one {@link Feed} per
+ * namespace they subscribe to, and the consumer of committed revisions. Everything here runs on
+ * the verticle's event loop; there is one Fanout per event loop.
+ */
+final class Fanout {
+
+  final Vertx vertx;
+  final ConfigStore store;
+  final HubMetrics metrics;
+  final ClientStateWriter clientState;
+  final HubOptions options;
+  final String nodeId;
+  private final Map<String, Feed> feeds = new HashMap<>();
+  private final Set<Connection> connections = new HashSet<>();
+  private final List<Consumer<RevisionBus.Frame>> listeners = new ArrayList<>();
+  private MessageConsumer<String> consumer;
+  private long pingTimer = -1;
+  private long headTimer = -1;
+
+  Fanout(Vertx vertx, ConfigStore store, HubMetrics metrics, ClientStateWriter clientState, HubOptions options) {
+    this.vertx = vertx;
+    this.store = store;
+    this.metrics = metrics;
+    this.clientState = clientState;
+    this.options = options;
+    this.nodeId = options.nodeId();
+  }
+
+  /** Registers the revision consumer; completes once it is registered (cluster-wide when clustered). */
+  Future<Void> start() {
+    consumer = vertx.eventBus().consumer(RevisionBus.REVISIONS, this::onRevision);
+    pingTimer = vertx.setPeriodic(options.wsPingIntervalMs(), t -> keepAlive());
+    headTimer = vertx.setPeriodic(options.catchUpIntervalMs(), t -> checkHeads());
+    return consumer.completion();
+  }
+
+  /** Closes every connection with 1001 so clients reconnect elsewhere and resume. */
+  Future<Void> stop() {
+    vertx.cancelTimer(pingTimer);
+    vertx.cancelTimer(headTimer);
+    for (Connection c : List.copyOf(connections)) {
+      c.close(Connection.CLOSE_GOING_AWAY, "hub shutting down");
+      c.disconnectAll();
+    }
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  void accept(ServerWebSocket ws) {
+    connections.add(new Connection(this, ws));
+    metrics.connections.incrementAndGet();
+  }
+
+  void connectionClosed(Connection c) {
+    if (connections.remove(c)) {
+      metrics.connections.decrementAndGet();
+    }
+  }
+
+  Subscription subscribe(Connection conn, String namespace) {
+    Feed feed = feeds.computeIfAbsent(namespace, ns -> new Feed(this, ns));
+    Subscription s = new Subscription(conn, feed);
+    feed.subscriptions.add(s);
+    metrics.subscriptions.incrementAndGet();
+    return s;
+  }
+
+  void unsubscribe(Subscription s) {
+    if (s.feed.subscriptions.remove(s)) {
+      metrics.subscriptions.decrementAndGet();
+      if (s.feed.subscriptions.isEmpty()) {
+        feeds.remove(s.feed.namespace);
+      }
+    }
+  }
+
+  /** Long-poll watchers hear every committed revision this event loop receives. */
+  void addListener(Consumer<RevisionBus.Frame> listener) {
+    listeners.add(listener);
+  }
+
+  void removeListener(Consumer<RevisionBus.Frame> listener) {
+    listeners.remove(listener);
+  }
+
+  private void onRevision(Message<String> msg) {
+    RevisionBus.Frame frame = RevisionBus.Frame.of(msg.headers(), msg.body());
+    Feed feed = feeds.get(frame.namespace());
+    if (feed != null) {
+      feed.offer(frame);
+    }
+    for (Consumer<RevisionBus.Frame> l : List.copyOf(listeners)) {
+      l.accept(frame);
+    }
+  }
+
+  /** Server pings keep idle connections open through proxies; a peer silent for two intervals is dead. */
+  private void keepAlive() {
+    long deadline = System.currentTimeMillis() - 2 * options.wsPingIntervalMs();
+    for (Connection c : List.copyOf(connections)) {
+      if (c.lastHeard < deadline) {
+        c.close(Connection.CLOSE_GOING_AWAY, "no pong within " + 2 * options.wsPingIntervalMs() + " ms");
+      } else if (!c.closed()) {
+        c.ws.writePing(io.vertx.core.buffer.Buffer.buffer("herald"));
+      }
+    }
+  }
+
+  /** Anti-entropy: a revision whose event never reached this node is still delivered. */
+  private void checkHeads() {
+    if (feeds.isEmpty()) {
+      return;
+    }
+    List<String> names = new ArrayList<>(feeds.keySet());
+    store.heads(names).onSuccess(heads -> heads.forEach((ns, head) -> {
+      Feed f = feeds.get(ns);
+      if (f != null) {
+        f.headSeen(head);
+      }
+    }));
+  }
+}

@@ -1,0 +1,114 @@
+package io.herald.hub;
+
+import io.herald.db.ClientStateStore;
+import io.herald.db.Database;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.sqlclient.Pool;
+
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The hub process: migrates the database (once, on a worker), then serves HTTP and WebSocket on
+ * one verticle instance per event loop. {@link #main} reads {@link HubOptions} from the
+ * environment; tests call {@link #start} with their own options.
+ */
+public final class HeraldHub {
+
+  private static final Logger LOG = Logger.getLogger(HeraldHub.class.getName());
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final HubOptions options;
+  private final int port;
+
+  private HeraldHub(Vertx vertx, Pool pool, HubOptions options, int port) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.options = options;
+    this.port = port;
+  }
+
+  public static void main(String[] args) {
+    HubOptions options = HubOptions.fromEnv(System.getenv());
+    start(options).onSuccess(hub -> {
+      String url = "http://127.0.0.1:" + hub.port();
+      System.out.println("Herald hub " + options.nodeId() + " listening on " + url + " (WebSocket: ws://127.0.0.1:"
+          + hub.port() + "/v1/ws)");
+      if (options.adminTokenGenerated()) {
+        System.out.println("HERALD_ADMIN_TOKEN was not set; generated admin token (shown once): " + options.adminToken());
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          hub.stop().await(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          LOG.warning("shutdown did not finish cleanly: " + e);
+        }
+      }, "herald-shutdown"));
+    }).onFailure(e -> {
+      System.err.println("Herald hub failed to start: " + e.getMessage());
+      LOG.log(java.util.logging.Level.FINE, "start failure", e);
+      System.exit(1);
+    });
+  }
+
+  public static Future<HeraldHub> start(HubOptions options) {
+    if (options.httpPort() == 0) {
+      options = options.withHttpPort(freePort()); // every verticle instance must bind the same port
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    VertxOptions vertxOptions = new VertxOptions()
+        .setEventLoopPoolSize(options.eventLoops())
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+            .setRegistryName("herald-" + options.nodeId() + "-" + System.identityHashCode(registry)));
+    Vertx vertx = Vertx.builder().with(vertxOptions).withMetrics(new MicrometerMetricsFactory(registry)).build();
+    HubMetrics metrics = new HubMetrics(registry);
+    HubOptions opts = options;
+    return vertx.executeBlocking(() -> Database.migrate(opts.dbUrl()))
+        .compose(applied -> {
+          if (applied > 0) {
+            LOG.info("applied " + applied + " database migration(s)");
+          }
+          Pool pool = Database.pool(vertx, opts.dbUrl(), opts.dbPoolSize());
+          // Rows left "connected" by an earlier run of this node id are stale: that process is gone.
+          return new ClientStateStore(pool).disconnectNode(opts.nodeId())
+              .compose(n -> deploy(vertx, pool, opts, metrics))
+              .recover(e -> pool.close().transform(x -> Future.failedFuture(e)));
+        })
+        .recover(e -> vertx.close().transform(x -> Future.failedFuture(e)));
+  }
+
+  private static Future<HeraldHub> deploy(Vertx vertx, Pool pool, HubOptions options, HubMetrics metrics) {
+    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, () -> true),
+            new DeploymentOptions().setInstances(options.eventLoops()))
+        .map(id -> new HeraldHub(vertx, pool, options, options.httpPort()));
+  }
+
+  private static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public HubOptions options() {
+    return options;
+  }
+
+  /** Closes every WebSocket with 1001, writes pending client state, and releases everything. */
+  public Future<Void> stop() {
+    return vertx.close();
+  }
+}

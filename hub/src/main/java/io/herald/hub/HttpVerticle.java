@@ -1,0 +1,83 @@
+package io.herald.hub;
+
+import io.herald.db.ClientStateStore;
+import io.herald.db.ConfigStore;
+import io.herald.db.Revision;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.sqlclient.Pool;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * One HTTP/WebSocket server instance; the hub deploys one per event loop, all sharing the port, so
+ * connections and their fan-out spread over every core. The verticle only assembles endpoints.
+ */
+final class HttpVerticle extends VerticleBase {
+
+  static final int MAX_FRAME_BYTES = 1024 * 1024;
+
+  private final HubOptions options;
+  private final Pool pool;
+  private final HubMetrics metrics;
+  private final BooleanSupplier clusterReady;
+  private Fanout fanout;
+  private ClientStateWriter clientState;
+  private RolloutEndpoint rollout;
+  private HttpServer server;
+
+  HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, BooleanSupplier clusterReady) {
+    this.options = options;
+    this.pool = pool;
+    this.metrics = metrics;
+    this.clusterReady = clusterReady;
+  }
+
+  @Override
+  public Future<?> start() {
+    ConfigStore store = new ConfigStore(pool);
+    ClientStateStore clients = new ClientStateStore(pool);
+    clientState = new ClientStateWriter(vertx, clients, metrics, options.ackFlushIntervalMs());
+    fanout = new Fanout(vertx, store, metrics, clientState, options);
+    rollout = new RolloutEndpoint(vertx, store, clients);
+
+    Router router = Router.router(vertx);
+    ErrorHandler errors = new ErrorHandler();
+    router.route().failureHandler(errors);
+    for (int status : new int[] {400, 404, 405, 413, 500}) {
+      router.errorHandler(status, errors);
+    }
+    new HealthEndpoint(pool, metrics.registry, options.nodeId(), clusterReady).addRoutes(router);
+    router.route("/v1/*").handler(new AuthHandler(options.adminToken()));
+    new NamespaceEndpoint(store, this::committed).addRoutes(router);
+    new PushEndpoint(fanout, store).addRoutes(router);
+    rollout.addRoutes(router);
+
+    HttpServerOptions serverOptions = new HttpServerOptions()
+        .setHost(options.host())
+        .setPort(options.httpPort())
+        .setMaxWebSocketFrameSize(MAX_FRAME_BYTES)
+        .setMaxWebSocketMessageSize(MAX_FRAME_BYTES)
+        .setTcpNoDelay(true);
+    return Future.all(fanout.start(), rollout.consumer().completion())
+        .compose(v -> vertx.createHttpServer(serverOptions).requestHandler(router).listen())
+        .onSuccess(s -> server = s);
+  }
+
+  private void committed(Revision r) {
+    metrics.revisionsCommitted.increment();
+    RevisionBus.publish(vertx, r);
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Say goodbye with 1001, stop listening, then make the last client states durable.
+    return fanout.stop()
+        .transform(ar -> server == null ? Future.succeededFuture() : server.close())
+        .transform(ar -> clientState.drain());
+  }
+
+}

@@ -1,0 +1,65 @@
+package io.herald.hub;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Herald's own meters, shared by all verticle instances of one hub process (meters are thread-safe). */
+final class HubMetrics {
+
+  final PrometheusMeterRegistry registry;
+  final AtomicInteger connections = new AtomicInteger();
+  final AtomicInteger subscriptions = new AtomicInteger();
+  final Counter revisionsCommitted;
+  final Counter deltasSent;
+  final Counter snapshotsSent;
+  final Counter bytesSent;
+  final Counter acksApplied;
+  final Counter acksRejected;
+  final Counter slowConsumerEvents;
+  final Counter protocolErrors;
+  final Counter gapFills;
+  final Timer pushLatency;
+  final DistributionSummary ackBatchSize;
+
+  HubMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    Gauge.builder("herald_ws_connections", connections, AtomicInteger::get)
+        .description("Open client WebSocket connections").register(registry);
+    Gauge.builder("herald_ws_subscriptions", subscriptions, AtomicInteger::get)
+        .description("Namespace subscriptions over all connections").register(registry);
+    revisionsCommitted = Counter.builder("herald_revisions_committed_total")
+        .description("Revisions committed through this node").register(registry);
+    deltasSent = Counter.builder("herald_deltas_sent_total").description("Delta frames written").register(registry);
+    snapshotsSent = Counter.builder("herald_snapshots_sent_total").description("Snapshot frames written").register(registry);
+    bytesSent = Counter.builder("herald_ws_bytes_sent_total").description("Frame bytes written").register(registry);
+    acksApplied = Counter.builder("herald_acks_received_total").tag("status", "applied")
+        .description("Acks received").register(registry);
+    acksRejected = Counter.builder("herald_acks_received_total").tag("status", "rejected")
+        .description("Acks received").register(registry);
+    slowConsumerEvents = Counter.builder("herald_slow_consumer_events_total")
+        .description("Times a connection's write queue filled up and pushes to it were paused").register(registry);
+    protocolErrors = Counter.builder("herald_ws_protocol_errors_total")
+        .description("Error frames sent for bad client frames").register(registry);
+    gapFills = Counter.builder("herald_gap_fills_total")
+        .description("Revisions read back from the database because their event was missing or late").register(registry);
+    pushLatency = Timer.builder("herald_push_latency")
+        .description("From commit on the writing node to the delta written to a client socket")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+    ackBatchSize = DistributionSummary.builder("herald_client_state_batch_rows")
+        .description("Client-state rows per database write").register(registry);
+  }
+
+  void pushed(long committedAtMillis) {
+    long ms = System.currentTimeMillis() - committedAtMillis;
+    pushLatency.record(Math.max(ms, 0), TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,83 @@
+package io.herald.hub;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Everything the hub is configured with, read once from the environment at start and passed down.
+ * See docs/operations.md for each variable.
+ */
+public record HubOptions(
+    String host,
+    int httpPort,
+    String dbUrl,
+    int dbPoolSize,
+    String adminToken,
+    boolean adminTokenGenerated,
+    boolean cluster,
+    String clusterHost,
+    int clusterPort,
+    List<String> clusterMembers,
+    String nodeId,
+    int eventLoops,
+    long wsPingIntervalMs,
+    long ackFlushIntervalMs,
+    long catchUpIntervalMs) {
+
+  public static final int DEFAULT_HTTP_PORT = 8080;
+  public static final String DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/herald";
+
+  public static HubOptions fromEnv(Map<String, String> env) {
+    String token = env.get("HERALD_ADMIN_TOKEN");
+    boolean generated = token == null || token.isBlank();
+    if (generated) {
+      byte[] bytes = new byte[24];
+      new SecureRandom().nextBytes(bytes);
+      token = "hrld_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+    List<String> members = new ArrayList<>();
+    for (String m : env.getOrDefault("HERALD_CLUSTER_MEMBERS", "").split(",")) {
+      if (!m.isBlank()) {
+        members.add(m.trim());
+      }
+    }
+    return new HubOptions(
+        env.getOrDefault("HERALD_HTTP_HOST", "0.0.0.0"),
+        intVar(env, "HERALD_HTTP_PORT", DEFAULT_HTTP_PORT),
+        env.getOrDefault("HERALD_DB_URL", DEFAULT_DB_URL),
+        intVar(env, "HERALD_DB_POOL_SIZE", 16),
+        token,
+        generated,
+        Boolean.parseBoolean(env.getOrDefault("HERALD_CLUSTER", "false")),
+        env.getOrDefault("HERALD_CLUSTER_HOST", "127.0.0.1"),
+        intVar(env, "HERALD_CLUSTER_PORT", 5701),
+        List.copyOf(members),
+        env.getOrDefault("HERALD_NODE_ID", "node-" + UUID.randomUUID().toString().substring(0, 8)),
+        intVar(env, "HERALD_EVENT_LOOPS", Runtime.getRuntime().availableProcessors()),
+        intVar(env, "HERALD_WS_PING_INTERVAL_MS", 20_000),
+        intVar(env, "HERALD_ACK_FLUSH_INTERVAL_MS", 5),
+        intVar(env, "HERALD_CATCH_UP_INTERVAL_MS", 3_000));
+  }
+
+  /** The same options with another HTTP port: tests pick free ports. */
+  public HubOptions withHttpPort(int port) {
+    return new HubOptions(host, port, dbUrl, dbPoolSize, adminToken, adminTokenGenerated, cluster, clusterHost,
+        clusterPort, clusterMembers, nodeId, eventLoops, wsPingIntervalMs, ackFlushIntervalMs, catchUpIntervalMs);
+  }
+
+  private static int intVar(Map<String, String> env, String name, int def) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      return def;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.herald.hub;
+
+import io.vertx.core.json.Json;
+
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+/** The documented limits and syntax rules of names, values and revisions (docs/http-api.md). */
+public final class Limits {
+
+  public static final Pattern NAMESPACE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
+  public static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,255}");
+  public static final int MAX_VALUE_BYTES = 64 * 1024;
+  public static final int MAX_REVISION_BYTES = 1024 * 1024;
+  public static final int MAX_CHANGES = 1_000;
+  public static final int MAX_MESSAGE_CHARS = 1_000;
+  public static final int MAX_HISTORY_PAGE = 1_000;
+  public static final int DEFAULT_HISTORY_PAGE = 50;
+
+  private Limits() {
+  }
+
+  public static String namespace(String ns) {
+    if (ns == null || !NAMESPACE.matcher(ns).matches()) {
+      throw ApiException.badRequest("invalid_namespace",
+          "namespace must match [a-z0-9][a-z0-9._-]{0,127}, got " + quoteShort(ns));
+    }
+    return ns;
+  }
+
+  public static String key(String key) {
+    if (key == null || !KEY.matcher(key).matches()) {
+      throw ApiException.badRequest("invalid_key",
+          "key must match [A-Za-z0-9][A-Za-z0-9._/-]{0,255}, got " + quoteShort(key));
+    }
+    return key;
+  }
+
+  /** Checks the encoded size of one value. */
+  public static void value(String key, Object value) {
+    int size = Json.encode(value).getBytes(StandardCharsets.UTF_8).length;
+    if (size > MAX_VALUE_BYTES) {
+      throw ApiException.tooLarge("value_too_large",
+          "value of '" + key + "' is " + size + " bytes encoded; the limit is " + MAX_VALUE_BYTES);
+    }
+  }
+
+  public static String message(String message) {
+    if (message != null && message.length() > MAX_MESSAGE_CHARS) {
+      throw ApiException.unprocessable("message_too_long",
+          "message is " + message.length() + " characters; the limit is " + MAX_MESSAGE_CHARS);
+    }
+    return message == null ? "" : message;
+  }
+
+  static String quoteShort(String s) {
+    if (s == null) {
+      return "nothing";
+    }
+    String shown = s.length() > 64 ? s.substring(0, 64) + "…" : s;
+    return "'" + shown + "'";
+  }
+}

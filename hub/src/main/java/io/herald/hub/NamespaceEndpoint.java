@@ -1,0 +1,208 @@
+package io.herald.hub;
+
+import io.herald.db.Change;
+import io.herald.db.ConfigStore;
+import io.herald.db.Revision;
+import io.herald.db.Snapshot;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Namespaces, revisions, entries, history, diff and rollback: design section 3. Every write is
+ * one store transaction; once committed, the revision is handed to {@code committed} for push.
+ */
+final class NamespaceEndpoint {
+
+  private static final String NS = "/v1/namespaces/:ns";
+
+  private final ConfigStore store;
+  private final Consumer<Revision> committed;
+
+  NamespaceEndpoint(ConfigStore store, Consumer<Revision> committed) {
+    this.store = store;
+    this.committed = committed;
+  }
+
+  void addRoutes(Router router) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(Limits.MAX_REVISION_BYTES);
+    router.get("/v1/namespaces").handler(this::list);
+    router.get(NS).handler(this::snapshot);
+    router.post(NS + "/revisions").handler(body).handler(this::appendRevision);
+    router.get(NS + "/revisions").handler(this::history);
+    router.get(NS + "/revisions/:version").handler(this::oneRevision);
+    router.get(NS + "/entries/*").handler(this::getEntry);
+    router.put(NS + "/entries/*").handler(body).handler(this::putEntry);
+    router.delete(NS + "/entries/*").handler(this::deleteEntry);
+    router.get(NS + "/diff").handler(this::diff);
+    router.post(NS + "/rollback").handler(body).handler(this::rollback);
+  }
+
+  static String namespace(RoutingContext ctx) {
+    return Limits.namespace(ctx.pathParam("ns"));
+  }
+
+  private static String entryKey(RoutingContext ctx) {
+    return Limits.key(ctx.pathParam("*"));
+  }
+
+  private void list(RoutingContext ctx) {
+    store.listNamespaces()
+        .map(list -> new JsonObject().put("namespaces", new JsonArray(list.stream().map(Payloads::namespace).toList())))
+        .onSuccess(ctx::json)
+        .onFailure(ctx::fail);
+  }
+
+  private Future<Snapshot> snapshotFor(RoutingContext ctx, String ns) {
+    Long version = Requests.longParam(ctx, "version", null);
+    return version == null ? store.snapshot(ns) : store.snapshot(ns, version);
+  }
+
+  private void snapshot(RoutingContext ctx) {
+    String ns = namespace(ctx);
+    snapshotFor(ctx, ns)
+        .onSuccess(s -> {
+          String etag = etag(s.version());
+          ctx.response().putHeader("ETag", etag);
+          if (etag.equals(ctx.request().getHeader("If-None-Match"))) {
+            ctx.response().setStatusCode(304).end();
+          } else {
+            ctx.json(Payloads.snapshot(s));
+          }
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void getEntry(RoutingContext ctx) {
+    String ns = namespace(ctx);
+    String key = entryKey(ctx);
+    snapshotFor(ctx, ns)
+        .onSuccess(s -> {
+          if (!s.entries().containsKey(key)) {
+            ctx.fail(new ApiException(404, "key_not_found",
+                "namespace '" + ns + "' has no key '" + key + "' at version " + s.version()));
+            return;
+          }
+          ctx.response().putHeader("ETag", etag(s.version()));
+          ctx.json(new JsonObject().put("namespace", ns).put("version", s.version()).put("key", key)
+              .put("value", s.entries().get(key)));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void appendRevision(RoutingContext ctx) {
+    String ns = namespace(ctx);
+    JsonObject body = Requests.jsonObjectBody(ctx);
+    List<Change> changes = Requests.changes(body);
+    String message = Limits.message(Requests.optionalString(body, "message"));
+    Long expected = Requests.optionalVersion(body, "expected_version");
+    if (expected == null) {
+      expected = Requests.ifMatch(ctx);
+    }
+    write(ctx, store.append(ns, changes, expected, AuthHandler.principal(ctx), message), 201);
+  }
+
+  private void putEntry(RoutingContext ctx) {
+    String ns = namespace(ctx);
+    String key = entryKey(ctx);
+    Object value = Requests.jsonBody(ctx);
+    Limits.value(key, value);
+    String message = Limits.message(ctx.request().getHeader("X-Herald-Message"));
+    write(ctx, store.append(ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx), AuthHandler.principal(ctx), message), 200);
+  }
+
+  private void deleteEntry(RoutingContext ctx) {
+    String ns = namespace(ctx);
+    String key = entryKey(ctx);
+    String message = Limits.message(ctx.request().getHeader("X-Herald-Message"));
+    write(ctx, store.append(ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), AuthHandler.principal(ctx), message), 200);
+  }
+
+  private void rollback(RoutingContext ctx) {
+    String ns = namespace(ctx);
+    JsonObject body = Requests.jsonObjectBody(ctx);
+    long to = Requests.requiredVersion(body, "to_version");
+    String message = Requests.optionalString(body, "message");
+    message = Limits.message(message == null ? "rollback to version " + to : message);
+    Long expected = Requests.optionalVersion(body, "expected_version");
+    write(ctx, store.rollback(ns, to, expected, AuthHandler.principal(ctx), message), 201);
+  }
+
+  private void write(RoutingContext ctx, Future<Revision> commit, int status) {
+    commit
+        .onSuccess(r -> {
+          committed.accept(r);
+          JsonObject out = new JsonObject().put("namespace", r.namespace()).put("version", r.version())
+              .put("kind", r.info().kind()).put("change_count", r.info().changeCount())
+              .put("created_at", Payloads.time(r.info().createdAt()));
+          if (r.info().rollbackTo() != null) {
+            out.put("rollback_to", r.info().rollbackTo());
+          }
+          ctx.response().setStatusCode(status)
+              .putHeader("ETag", etag(r.version()))
+              .putHeader("Location", "/v1/namespaces/" + r.namespace() + "/revisions/" + r.version());
+          ctx.json(out);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void history(RoutingContext ctx) {
+    String ns = namespace(ctx);
+    long before = Requests.longParam(ctx, "before", Long.MAX_VALUE);
+    long after = Requests.longParam(ctx, "after", 0L);
+    long limit = Requests.longParam(ctx, "limit", (long) Limits.DEFAULT_HISTORY_PAGE);
+    if (limit < 1 || limit > Limits.MAX_HISTORY_PAGE) {
+      throw ApiException.badRequest("invalid_parameter", "'limit' must be between 1 and " + Limits.MAX_HISTORY_PAGE);
+    }
+    store.history(ns, before, after, (int) limit)
+        .map(page -> {
+          JsonArray revisions = new JsonArray(page.revisions().stream().map(Payloads::revisionInfo).toList());
+          Long next = null;
+          if (page.revisions().size() == limit) {
+            long oldest = page.revisions().get(page.revisions().size() - 1).version();
+            next = oldest - 1 > after ? oldest : null;
+          }
+          return new JsonObject().put("namespace", ns).put("head", page.head()).put("revisions", revisions)
+              .put("next_before", next);
+        })
+        .onSuccess(ctx::json)
+        .onFailure(ctx::fail);
+  }
+
+  private void oneRevision(RoutingContext ctx) {
+    String ns = namespace(ctx);
+    long version = Requests.pathVersion(ctx, "version");
+    store.revision(ns, version).map(Payloads::revision).onSuccess(ctx::json).onFailure(ctx::fail);
+  }
+
+  private void diff(RoutingContext ctx) {
+    String ns = namespace(ctx);
+    Long from = Requests.longParam(ctx, "from", null);
+    Long to = Requests.longParam(ctx, "to", null);
+    if (from == null) {
+      throw ApiException.badRequest("invalid_parameter", "'from' is required");
+    }
+    Future<Long> toVersion = to != null ? Future.succeededFuture(to) : store.head(ns);
+    toVersion
+        .compose(t -> {
+          if (from > t) {
+            return Future.failedFuture(ApiException.badRequest("invalid_range",
+                "'from' (" + from + ") must not be greater than 'to' (" + t + ")"));
+          }
+          return store.diff(ns, from, t);
+        })
+        .map(Payloads::diff)
+        .onSuccess(ctx::json)
+        .onFailure(ctx::fail);
+  }
+
+  static String etag(long version) {
+    return "\"" + version + "\"";
+  }
+}

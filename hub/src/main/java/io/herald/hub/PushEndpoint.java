@@ -1,0 +1,120 @@
+package io.herald.hub;
+
+import io.herald.db.ConfigStore;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.function.Consumer;
+
+/**
+ * The WebSocket endpoint {@code /v1/ws} and its long-poll fallback {@code /watch} for clients that
+ * cannot hold a WebSocket. Both answer with the same snapshot and delta shapes.
+ */
+final class PushEndpoint {
+
+  static final long DEFAULT_WATCH_MS = 30_000;
+  static final long MAX_WATCH_MS = 120_000;
+
+  private final Fanout fanout;
+  private final ConfigStore store;
+
+  PushEndpoint(Fanout fanout, ConfigStore store) {
+    this.fanout = fanout;
+    this.store = store;
+  }
+
+  void addRoutes(Router router) {
+    router.get("/v1/ws").handler(this::upgrade);
+    router.get("/v1/namespaces/:ns/watch").handler(this::watch);
+  }
+
+  private void upgrade(RoutingContext ctx) {
+    if (!ctx.request().canUpgradeToWebSocket()) {
+      throw ApiException.badRequest("websocket_required", "/v1/ws speaks WebSocket only: send an Upgrade request");
+    }
+    ctx.request().toWebSocket().onSuccess(fanout::accept).onFailure(ctx::fail);
+  }
+
+  /**
+   * Answers as soon as the namespace's head is past {@code since}: a merged delta from
+   * {@code since} (a snapshot for 0 or a version the namespace never had). 304 at the timeout.
+   */
+  private void watch(RoutingContext ctx) {
+    String ns = NamespaceEndpoint.namespace(ctx);
+    long since = Requests.longParam(ctx, "since", 0L);
+    long timeoutMs = Requests.durationMillis(ctx, "timeout", DEFAULT_WATCH_MS, MAX_WATCH_MS);
+    new Watch(ctx, ns, since, timeoutMs).start();
+  }
+
+  private final class Watch implements Consumer<RevisionBus.Frame> {
+    private final RoutingContext ctx;
+    private final String ns;
+    private final long since;
+    private final long timeoutMs;
+    private long timer = -1;
+    private boolean reading;
+    private boolean done;
+
+    Watch(RoutingContext ctx, String ns, long since, long timeoutMs) {
+      this.ctx = ctx;
+      this.ns = ns;
+      this.since = since;
+      this.timeoutMs = timeoutMs;
+    }
+
+    void start() {
+      // Listen before reading the head, so a revision committed in between is not missed.
+      fanout.addListener(this);
+      ctx.response().closeHandler(v -> finish());
+      timer = fanout.vertx.setTimer(Math.max(1, timeoutMs), t -> {
+        if (!done) {
+          finish();
+          ctx.response().setStatusCode(304).end();
+        }
+      });
+      read();
+    }
+
+    @Override
+    public void accept(RevisionBus.Frame f) {
+      if (!done && f.namespace().equals(ns) && f.version() > since) {
+        read();
+      }
+    }
+
+    private void read() {
+      if (reading || done) {
+        return;
+      }
+      reading = true;
+      store.catchUp(ns, since).onComplete(ar -> {
+        reading = false;
+        if (done) {
+          return;
+        }
+        if (ar.failed()) {
+          finish();
+          ctx.fail(ar.cause());
+          return;
+        }
+        ConfigStore.CatchUp c = ar.result();
+        if (c.snapshot() == null && c.version() == since) {
+          return; // nothing new yet: keep waiting
+        }
+        finish();
+        JsonObject body = c.snapshot() != null
+            ? Payloads.snapshotFrame(c.snapshot())
+            : Payloads.deltaFrame(ns, since, c.version(), c.delta().asChanges());
+        ctx.response().putHeader("ETag", NamespaceEndpoint.etag(c.version()));
+        ctx.json(body);
+      });
+    }
+
+    private void finish() {
+      done = true;
+      fanout.removeListener(this);
+      fanout.vertx.cancelTimer(timer);
+    }
+  }
+}

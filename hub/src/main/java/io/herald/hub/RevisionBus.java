@@ -1,0 +1,46 @@
+package io.herald.hub;
+
+import io.herald.db.Revision;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+/**
+ * Carries committed revisions to every verticle of every hub node. The body is the delta frame,
+ * encoded once at commit, so fan-out writes the same string to every socket.
+ */
+final class RevisionBus {
+
+  static final String REVISIONS = "herald.revisions";
+  static final String ACKS = "herald.acks";
+  static final String H_NAMESPACE = "ns";
+  static final String H_VERSION = "v";
+  static final String H_COMMITTED_AT = "t";
+
+  private RevisionBus() {
+  }
+
+  static void publish(Vertx vertx, Revision r) {
+    String frame = Payloads.deltaFrame(r.namespace(), r.version() - 1, r.version(), r.changes()).encode();
+    DeliveryOptions opts = new DeliveryOptions()
+        .addHeader(H_NAMESPACE, r.namespace())
+        .addHeader(H_VERSION, Long.toString(r.version()))
+        .addHeader(H_COMMITTED_AT, Long.toString(System.currentTimeMillis()));
+    vertx.eventBus().publish(REVISIONS, frame, opts);
+  }
+
+  /** A revision as it travels: already encoded. */
+  record Frame(String namespace, long version, String text, long committedAt) {
+
+    static Frame of(MultiMap headers, String body) {
+      return new Frame(headers.get(H_NAMESPACE), Long.parseLong(headers.get(H_VERSION)), body,
+          Long.parseLong(headers.get(H_COMMITTED_AT)));
+    }
+
+    static Frame of(Revision r) {
+      return new Frame(r.namespace(), r.version(),
+          Payloads.deltaFrame(r.namespace(), r.version() - 1, r.version(), r.changes()).encode(),
+          r.info().createdAt().toInstant().toEpochMilli());
+    }
+  }
+}

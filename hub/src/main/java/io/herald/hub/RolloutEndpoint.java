@@ -1,0 +1,205 @@
+package io.herald.hub;
+
+import io.herald.db.ClientRow;
+import io.herald.db.ClientStateStore;
+import io.herald.db.ConfigStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Who runs what: the clients of a namespace and the rollout of one version, with the blocking
+ * {@code ?wait=} form that answers as soon as no connected client is pending.
+ */
+final class RolloutEndpoint {
+
+  static final long MAX_WAIT_MS = 120_000;
+  private static final long RECHECK_MS = 1_000;
+
+  private final Vertx vertx;
+  private final ConfigStore store;
+  private final ClientStateStore clients;
+  /** Open {@code ?wait=} requests of this event loop, by namespace. */
+  private final Map<String, Set<Waiter>> waiters = new HashMap<>();
+  private MessageConsumer<JsonArray> consumer;
+
+  RolloutEndpoint(Vertx vertx, ConfigStore store, ClientStateStore clients) {
+    this.vertx = vertx;
+    this.store = store;
+    this.clients = clients;
+  }
+
+  void addRoutes(Router router) {
+    consumer = vertx.eventBus().consumer(RevisionBus.ACKS, msg -> {
+      for (Object ns : msg.body()) {
+        Set<Waiter> set = waiters.get((String) ns);
+        if (set != null) {
+          List.copyOf(set).forEach(Waiter::check);
+        }
+      }
+    });
+    router.get("/v1/namespaces/:ns/clients").handler(this::listClients);
+    router.get("/v1/namespaces/:ns/versions/:version/acks").handler(this::acks);
+  }
+
+  MessageConsumer<JsonArray> consumer() {
+    return consumer;
+  }
+
+  private void listClients(RoutingContext ctx) {
+    String ns = NamespaceEndpoint.namespace(ctx);
+    clients.list(ns)
+        .map(rows -> new JsonObject().put("namespace", ns)
+            .put("clients", new JsonArray(rows.stream().map(RolloutEndpoint::client).toList())))
+        .onSuccess(ctx::json)
+        .onFailure(ctx::fail);
+  }
+
+  private void acks(RoutingContext ctx) {
+    String ns = NamespaceEndpoint.namespace(ctx);
+    long version = Requests.pathVersion(ctx, "version");
+    long waitMs = Requests.durationMillis(ctx, "wait", 0, MAX_WAIT_MS);
+    store.head(ns).onSuccess(head -> {
+      if (version < 1 || version > head) {
+        ctx.fail(new ApiException(404, "version_not_found",
+            "namespace '" + ns + "' has no version " + version + " (head is " + head + ")",
+            new JsonObject().put("head", head)));
+        return;
+      }
+      new Waiter(ctx, ns, version, waitMs).check();
+    }).onFailure(ctx::fail);
+  }
+
+  /** One rollout request: answers when complete, or with the state at its deadline. */
+  private final class Waiter {
+    private final RoutingContext ctx;
+    private final String ns;
+    private final long version;
+    private final long deadline;
+    private long timer = -1;
+    private boolean checking;
+    private boolean again;
+    private boolean done;
+
+    Waiter(RoutingContext ctx, String ns, long version, long waitMs) {
+      this.ctx = ctx;
+      this.ns = ns;
+      this.version = version;
+      this.deadline = System.currentTimeMillis() + waitMs;
+      ctx.response().closeHandler(v -> finish());
+    }
+
+    void check() {
+      if (done) {
+        return;
+      }
+      if (checking) {
+        again = true;
+        return;
+      }
+      checking = true;
+      clients.list(ns).onComplete(ar -> {
+        checking = false;
+        if (done) {
+          return;
+        }
+        if (ar.failed()) {
+          finish();
+          ctx.fail(ar.cause());
+          return;
+        }
+        JsonObject rollout = rollout(ns, version, ar.result());
+        boolean complete = rollout.getBoolean("complete");
+        if (complete || System.currentTimeMillis() >= deadline) {
+          finish();
+          ctx.json(rollout);
+        } else if (again) {
+          again = false;
+          check();
+        } else {
+          waitMore();
+        }
+      });
+    }
+
+    private void waitMore() {
+      if (timer < 0) {
+        waiters.computeIfAbsent(ns, k -> new HashSet<>()).add(this);
+      } else {
+        vertx.cancelTimer(timer);
+      }
+      long delay = Math.max(1, Math.min(RECHECK_MS, deadline - System.currentTimeMillis()));
+      timer = vertx.setTimer(delay, t -> check());
+    }
+
+    private void finish() {
+      done = true;
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+      Set<Waiter> set = waiters.get(ns);
+      if (set != null && set.remove(this) && set.isEmpty()) {
+        waiters.remove(ns);
+      }
+    }
+  }
+
+  /**
+   * Acking v means every version up to v is applied. A client that rejected v (or a later
+   * version it was sent as a merged delta) and has not applied v since is rejected; every other
+   * client is pending, or disconnected when it is not connected.
+   */
+  static JsonObject rollout(String ns, long version, List<ClientRow> rows) {
+    JsonArray applied = new JsonArray();
+    JsonArray rejected = new JsonArray();
+    JsonArray pending = new JsonArray();
+    JsonArray disconnected = new JsonArray();
+    for (ClientRow r : rows) {
+      if (r.appliedVersion() >= version) {
+        applied.add(r.clientId());
+      } else if ("rejected".equals(r.status()) && r.rejectedVersion() != null && r.rejectedVersion() >= version) {
+        rejected.add(new JsonObject().put("client_id", r.clientId()).put("version", r.rejectedVersion())
+            .put("error", r.error()));
+      } else if (r.connected()) {
+        pending.add(r.clientId());
+      } else {
+        disconnected.add(r.clientId());
+      }
+    }
+    return new JsonObject()
+        .put("namespace", ns)
+        .put("version", version)
+        .put("applied", applied.size())
+        .put("rejected", rejected.size())
+        .put("pending", pending.size())
+        .put("disconnected", disconnected.size())
+        .put("complete", pending.isEmpty())
+        .put("clients", new JsonObject()
+            .put("applied", applied).put("rejected", rejected).put("pending", pending).put("disconnected", disconnected));
+  }
+
+  static JsonObject client(ClientRow r) {
+    JsonObject o = new JsonObject()
+        .put("client_id", r.clientId())
+        .put("node", r.node())
+        .put("labels", new JsonObject(r.labelsJson()))
+        .put("applied_version", r.appliedVersion())
+        .put("status", r.status() == null ? "pending" : r.status())
+        .put("connected", r.connected())
+        .put("connected_at", java.time.Instant.ofEpochMilli(r.connectedAt()).toString())
+        .put("last_seen", java.time.Instant.ofEpochMilli(r.lastSeen()).toString());
+    if (r.rejectedVersion() != null) {
+      o.put("rejected_version", r.rejectedVersion()).put("error", r.error());
+    }
+    return o;
+  }
+}

@@ -1,0 +1,113 @@
+package io.herald.hub;
+
+import io.herald.db.ClientRow;
+import io.herald.db.ConfigStore;
+
+import java.util.List;
+
+/**
+ * One connection's subscription to one namespace. {@code sent} is the version the client has been
+ * brought to; a live subscription takes every next frame from the feed, otherwise it is catching
+ * up from memory or the database and reconciles with the feed when that read returns.
+ */
+final class Subscription {
+
+  final Connection conn;
+  final Feed feed;
+  private long sent = -1;
+  private boolean live;
+  /** Bumped by every catch-up, so the answer of an outdated one is dropped. */
+  private int generation;
+
+  // What the client reported through acks, as written to client_state.
+  long appliedVersion;
+  String status;
+  Long rejectedVersion;
+  String error;
+
+  Subscription(Connection conn, Feed feed) {
+    this.conn = conn;
+    this.feed = feed;
+  }
+
+  long sent() {
+    return sent;
+  }
+
+  void offer(RevisionBus.Frame f) {
+    if (!live || conn.paused()) {
+      return; // it reconciles with the feed when its catch-up or the drain comes
+    }
+    if (sent == f.version() - 1) {
+      conn.send(f.text());
+      sent = f.version();
+      conn.fanout.metrics.deltasSent.increment();
+      conn.fanout.metrics.pushed(f.committedAt());
+    } else if (sent < f.version() - 1) {
+      catchUp(sent, false);
+    }
+  }
+
+  /**
+   * Brings the client from {@code since} to the feed's head. From memory when the missing
+   * versions are still there and {@code fromMemory}; otherwise one read: a snapshot for 0, a
+   * merged delta for anything else.
+   */
+  void catchUp(long since, boolean fromMemory) {
+    live = false;
+    int gen = ++generation;
+    if (fromMemory && since > 0) {
+      List<RevisionBus.Frame> frames = feed.framesAfter(since);
+      if (frames != null) {
+        for (RevisionBus.Frame f : frames) {
+          conn.send(f.text());
+          conn.fanout.metrics.deltasSent.increment();
+        }
+        sent = frames.get(frames.size() - 1).version();
+        live = true;
+        return;
+      }
+    }
+    conn.fanout.store.catchUp(feed.namespace, since).onComplete(ar -> {
+      if (gen != generation || conn.closed() || !conn.isSubscribed(this)) {
+        return;
+      }
+      if (ar.failed()) {
+        conn.sendError("unavailable", "could not read namespace '" + feed.namespace + "'; retrying", feed.namespace);
+        conn.fanout.vertx.setTimer(1_000, t -> {
+          if (gen == generation && !conn.closed()) {
+            catchUp(since, false);
+          }
+        });
+        return;
+      }
+      ConfigStore.CatchUp c = ar.result();
+      if (c.snapshot() != null) {
+        conn.send(Payloads.snapshotFrame(c.snapshot()).encode());
+        conn.fanout.metrics.snapshotsSent.increment();
+      } else {
+        conn.send(Payloads.deltaFrame(feed.namespace, since, c.version(), c.delta().asChanges()).encode());
+        conn.fanout.metrics.deltasSent.increment();
+      }
+      sent = c.version();
+      feed.establish(sent);
+      if (feed.known() > sent) {
+        catchUp(sent, true);
+      } else {
+        live = true;
+      }
+    });
+  }
+
+  /** After the connection's write queue drained: one merged delta to wherever the feed is now. */
+  void resume() {
+    if (live && sent < feed.known()) {
+      catchUp(sent, false);
+    }
+  }
+
+  ClientRow row(boolean connected) {
+    return new ClientRow(feed.namespace, conn.clientId(), conn.fanout.nodeId, conn.session, conn.labelsJson(),
+        connected, conn.connectedAt, System.currentTimeMillis(), appliedVersion, status, rejectedVersion, error);
+  }
+}

@@ -1,0 +1,54 @@
+package io.herald.hub;
+
+import io.herald.db.TestDatabase;
+
+import java.util.Map;
+import java.util.UUID;
+
+/** A real hub (real HTTP port, real PostgreSQL database of its own) for one test class. */
+final class TestHub implements AutoCloseable {
+
+  static final String TOKEN = "test-admin-token";
+
+  final TestDatabase db;
+  final HeraldHub hub;
+
+  private TestHub(TestDatabase db, HeraldHub hub) {
+    this.db = db;
+    this.hub = hub;
+  }
+
+  static TestHub start(Class<?> testClass) {
+    return start(testClass, Map.of());
+  }
+
+  static TestHub start(Class<?> testClass, Map<String, String> env) {
+    TestDatabase db = TestDatabase.create(testClass);
+    return new TestHub(db, startOn(db, env));
+  }
+
+  static HeraldHub startOn(TestDatabase db, Map<String, String> env) {
+    Map<String, String> all = new java.util.HashMap<>(Map.of(
+        "HERALD_HTTP_PORT", "0",
+        "HERALD_HTTP_HOST", "127.0.0.1",
+        "HERALD_DB_URL", db.url(),
+        "HERALD_ADMIN_TOKEN", TOKEN,
+        "HERALD_NODE_ID", "test-" + UUID.randomUUID().toString().substring(0, 6),
+        "HERALD_DB_POOL_SIZE", "8"));
+    all.putAll(env);
+    return HeraldHub.start(HubOptions.fromEnv(all)).await();
+  }
+
+  int port() {
+    return hub.port();
+  }
+
+  @Override
+  public void close() {
+    try {
+      hub.stop().await();
+    } finally {
+      db.close();
+    }
+  }
+}
