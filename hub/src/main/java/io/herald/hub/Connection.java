@@ -43,7 +43,7 @@ final class Connection {
     ws.binaryMessageHandler(b -> sendError("binary_not_supported", "send JSON text frames", null));
     ws.pongHandler(b -> lastHeard = System.currentTimeMillis());
     ws.drainHandler(v -> onDrain());
-    ws.exceptionHandler(e -> { }); // the close handler follows; nothing to tell the client
+    ws.exceptionHandler(this::onException);
     ws.closeHandler(v -> onClose());
   }
 
@@ -271,6 +271,14 @@ final class Connection {
   void close(short code, String reason) {
     if (!closed) {
       ws.close(code, reason);
+    }
+  }
+
+  private void onException(Throwable e) {
+    // Netty reports an oversized frame or message as a protocol violation; say why before closing.
+    String name = e.getClass().getSimpleName();
+    if (name.contains("TooLong") || name.contains("CorruptedWebSocketFrame")) {
+      close((short) 1009, "frame or message larger than " + HttpVerticle.MAX_FRAME_BYTES + " bytes");
     }
   }
 

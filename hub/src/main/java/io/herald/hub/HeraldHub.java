@@ -12,6 +12,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.sqlclient.Pool;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -28,12 +29,14 @@ public final class HeraldHub {
   private final Pool pool;
   private final HubOptions options;
   private final int port;
+  private final String deploymentId;
 
-  private HeraldHub(Vertx vertx, Pool pool, HubOptions options, int port) {
+  private HeraldHub(Vertx vertx, Pool pool, HubOptions options, int port, String deploymentId) {
     this.vertx = vertx;
     this.pool = pool;
     this.options = options;
     this.port = port;
+    this.deploymentId = deploymentId;
   }
 
   public static void main(String[] args) {
@@ -88,7 +91,7 @@ public final class HeraldHub {
   private static Future<HeraldHub> deploy(Vertx vertx, Pool pool, HubOptions options, HubMetrics metrics) {
     return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, () -> true),
             new DeploymentOptions().setInstances(options.eventLoops()))
-        .map(id -> new HeraldHub(vertx, pool, options, options.httpPort()));
+        .map(id -> new HeraldHub(vertx, pool, options, options.httpPort(), id));
   }
 
   private static int freePort() {
@@ -109,6 +112,12 @@ public final class HeraldHub {
 
   /** Closes every WebSocket with 1001, writes pending client state, and releases everything. */
   public Future<Void> stop() {
-    return vertx.close();
+    // Undeploy first: the verticles still need the pool to write the last client states. Vert.x is
+    // closed from outside its own event loops, whose tasks stop running once it is closed.
+    CompletableFuture<Void> released = new CompletableFuture<>();
+    vertx.undeploy(deploymentId)
+        .transform(ar -> pool.close())
+        .onComplete(ar -> released.complete(null));
+    return Future.fromCompletionStage(released.thenComposeAsync(v -> vertx.close().toCompletionStage()));
   }
 }
