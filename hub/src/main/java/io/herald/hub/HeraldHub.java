@@ -40,6 +40,9 @@ public final class HeraldHub {
   }
 
   public static void main(String[] args) {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+    }
     HubOptions options = HubOptions.fromEnv(System.getenv());
     start(options).onSuccess(hub -> {
       String url = "http://127.0.0.1:" + hub.port();
@@ -63,6 +66,9 @@ public final class HeraldHub {
   }
 
   public static Future<HeraldHub> start(HubOptions options) {
+    if (options.cluster()) {
+      return Future.failedFuture("HERALD_CLUSTER=true is not supported yet: run a single hub (see docs/operations.md)");
+    }
     if (options.httpPort() == 0) {
       options = options.withHttpPort(freePort()); // every verticle instance must bind the same port
     }

@@ -1,0 +1,99 @@
+package io.herald.load;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+/** A hub started from its jar as a separate process, on a database of its own. */
+final class HubProcess implements AutoCloseable {
+
+  final String url;
+  final String token;
+  final int port;
+  final String database;
+  private final String dbServer;
+  private final Process process;
+
+  private HubProcess(Process process, int port, String token, String dbServer, String database) {
+    this.process = process;
+    this.port = port;
+    this.url = "http://127.0.0.1:" + port;
+    this.token = token;
+    this.dbServer = dbServer;
+    this.database = database;
+  }
+
+  static HubProcess start(Path jar, String dbServer, Map<String, String> extraEnv) throws Exception {
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " does not exist: build it with mvn -DskipTests package");
+    }
+    int port = freePort();
+    String database = "herald_bench_" + UUID.randomUUID().toString().substring(0, 8);
+    String token = "bench-" + UUID.randomUUID();
+    String base = dbServer.substring(0, dbServer.lastIndexOf('/') + 1);
+    Path log = Files.createTempFile("herald-hub-" + port + "-", ".log");
+    ProcessBuilder pb = new ProcessBuilder("java", "-Xmx2g", "-jar", jar.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().put("HERALD_HTTP_PORT", Integer.toString(port));
+    pb.environment().put("HERALD_HTTP_HOST", "127.0.0.1");
+    pb.environment().put("HERALD_DB_URL", base + database);
+    pb.environment().put("HERALD_ADMIN_TOKEN", token);
+    pb.environment().putAll(extraEnv);
+    HubProcess hub = new HubProcess(pb.start(), port, token, dbServer, database);
+    hub.awaitReady(Duration.ofSeconds(60), log);
+    return hub;
+  }
+
+  private void awaitReady(Duration timeout, Path log) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("hub exited early:\n" + Files.readString(log));
+      }
+      try {
+        HttpURLConnection c = (HttpURLConnection) URI.create(url + "/ready").toURL().openConnection();
+        c.setConnectTimeout(500);
+        if (c.getResponseCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // still starting
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("hub not ready within " + timeout + ", log: " + log);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  @Override
+  public void close() throws Exception {
+    process.destroy();
+    if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor();
+    }
+    URI u = URI.create(dbServer);
+    String user = u.getUserInfo() == null ? "postgres" : u.getUserInfo().split(":")[0];
+    String jdbc = "jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/postgres";
+    try (var c = DriverManager.getConnection(jdbc, user, "");
+         var st = c.createStatement()) {
+      st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,178 @@
+package io.herald.load;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Histogram;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One subscriber, writes at a fixed rate. For each version it records: write request sent to delta
+ * received (end to end, includes the commit), the revision's insert time in the database to delta
+ * received (the push path), and write request to HTTP 201 (the commit path).
+ */
+final class LatencyScenario {
+
+  private final Map<String, String> opts;
+
+  LatencyScenario(Map<String, String> opts) {
+    this.opts = opts;
+  }
+
+  void run() throws Exception {
+    int writes = Integer.parseInt(opts.getOrDefault("writes", "2000"));
+    int rate = Integer.parseInt(opts.getOrDefault("rate", "100"));
+    int warmup = Integer.parseInt(opts.getOrDefault("warmup", "200"));
+    String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
+    HubProcess spawned = null;
+    String url = opts.get("url");
+    String token = opts.getOrDefault("token", System.getenv("HERALD_ADMIN_TOKEN"));
+    if (url == null) {
+      spawned = HubProcess.start(Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar")), dbServer, Map.of());
+      url = spawned.url;
+      token = spawned.token;
+    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      JsonObject result = measure(vertx, URI.create(url), token, writes, rate, warmup);
+      JsonObject report = new JsonObject()
+          .put("scenario", "latency")
+          .put("date", Instant.now().toString())
+          .put("machine", Report.machine())
+          .put("command", "java -jar load-tests/target/herald-load.jar latency " + String.join(" ", opts.entrySet().stream()
+              .filter(e -> !e.getKey().equals("token")).map(e -> "--" + e.getKey() + " " + e.getValue()).toList()))
+          .put("hub", spawned != null ? "spawned from jar, fresh database" : url)
+          .put("writes", writes).put("rate_per_s", rate).put("warmup", warmup)
+          .mergeIn(result);
+      Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "latency", report);
+      print(report);
+      System.out.println("report: " + file);
+    } finally {
+      vertx.close().await();
+      if (spawned != null) {
+        spawned.close();
+      }
+    }
+  }
+
+  private static JsonObject measure(Vertx vertx, URI url, String token, int writes, int rate, int warmup) throws Exception {
+    String ns = "bench.latency." + Long.toString(System.nanoTime(), 36);
+    Histogram endToEnd = new Histogram(60_000_000L, 3);
+    Histogram push = new Histogram(60_000_000L, 3);
+    Histogram commit = new Histogram(60_000_000L, 3);
+    Map<Long, Long> sentAtNanos = new ConcurrentHashMap<>();
+    Map<Long, Instant> createdAt = new ConcurrentHashMap<>();
+    Map<Long, Long> receivedAtNanos = new ConcurrentHashMap<>();
+    Map<Long, Instant> receivedAt = new ConcurrentHashMap<>();
+    Promise<Void> allReceived = Promise.promise();
+
+    WebSocketClient wsClient = vertx.createWebSocketClient();
+    WebSocket ws = wsClient.connect(new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort())
+        .setURI("/v1/ws").putHeader("Authorization", "Bearer " + token)).await();
+    Promise<Void> subscribed = Promise.promise();
+    ws.textMessageHandler(text -> {
+      long now = System.nanoTime();
+      Instant wall = Instant.now();
+      JsonObject f = new JsonObject(text);
+      switch (f.getString("type")) {
+        case "snapshot" -> subscribed.tryComplete();
+        case "delta" -> {
+          long v = f.getLong("version");
+          receivedAtNanos.put(v, now);
+          receivedAt.put(v, wall);
+          ws.writeTextMessage(new JsonObject().put("type", "ack").put("namespace", ns).put("version", v)
+              .put("status", "applied").encode());
+          if (v >= writes) {
+            allReceived.tryComplete();
+          }
+        }
+        default -> { }
+      }
+    });
+    ws.writeTextMessage(new JsonObject().put("type", "hello").put("client_id", "latency-bench").encode());
+    ws.writeTextMessage(new JsonObject().put("type", "subscribe").put("namespace", ns).encode());
+    subscribed.future().await(10, TimeUnit.SECONDS);
+
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
+        .setDefaultPort(url.getPort()));
+    long intervalNanos = 1_000_000_000L / rate;
+    long start = System.nanoTime();
+    for (int i = 1; i <= writes; i++) {
+      long due = start + (i - 1) * intervalNanos;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+      String body = new JsonObject().put("changes", new JsonArray().add(new JsonObject().put("key", "counter")
+          .put("op", "put").put("value", i))).encode();
+      long sent = System.nanoTime();
+      Future<JsonObject> response = http.request(new RequestOptions().setMethod(HttpMethod.POST)
+              .setURI("/v1/namespaces/" + ns + "/revisions")
+              .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json"))
+          .compose(req -> req.send(body))
+          .compose(resp -> resp.body().map(b -> {
+            if (resp.statusCode() != 201) {
+              throw new IllegalStateException("write failed: " + resp.statusCode() + " " + b);
+            }
+            return b.toJsonObject();
+          }));
+      response.onSuccess(r -> {
+        long v = r.getLong("version");
+        sentAtNanos.put(v, sent);
+        createdAt.put(v, Instant.parse(r.getString("created_at")));
+        if (v > warmup) {
+          commit.recordValue(Math.max(0, (System.nanoTime() - sent) / 1000));
+        }
+      });
+    }
+    allReceived.future().await(60, TimeUnit.SECONDS);
+    Thread.sleep(200); // let the last HTTP responses land
+    for (long v = warmup + 1; v <= writes; v++) {
+      Long s = sentAtNanos.get(v);
+      Long r = receivedAtNanos.get(v);
+      if (s != null && r != null) {
+        endToEnd.recordValue(Math.max(0, (r - s) / 1000));
+        long pushMicros = java.time.Duration.between(createdAt.get(v), receivedAt.get(v)).toNanos() / 1000;
+        push.recordValue(Math.max(0, pushMicros));
+      }
+    }
+    ws.close().await();
+    http.close().await();
+    wsClient.close().await();
+    return new JsonObject()
+        .put("write_to_delta", Report.percentiles(endToEnd))
+        .put("insert_to_delta", Report.percentiles(push))
+        .put("write_to_201", Report.percentiles(commit));
+  }
+
+  private static void print(JsonObject r) {
+    System.out.printf("%nlatency: %d writes at %d/s (first %d not counted), one subscriber%n",
+        r.getInteger("writes"), r.getInteger("rate_per_s"), r.getInteger("warmup"));
+    System.out.printf("%-40s %8s %8s %8s %8s %8s%n", "measure", "p50 ms", "p90 ms", "p99 ms", "max ms", "count");
+    for (String k : new String[] {"write_to_delta", "insert_to_delta", "write_to_201"}) {
+      JsonObject p = r.getJsonObject(k);
+      String label = switch (k) {
+        case "write_to_delta" -> "write sent -> delta received";
+        case "insert_to_delta" -> "revision inserted (db clock) -> delta";
+        default -> "write sent -> 201 received";
+      };
+      System.out.printf("%-40s %8.2f %8.2f %8.2f %8.2f %8d%n", label, p.getDouble("p50_ms"), p.getDouble("p90_ms"),
+          p.getDouble("p99_ms"), p.getDouble("max_ms"), p.getLong("count"));
+    }
+  }
+}

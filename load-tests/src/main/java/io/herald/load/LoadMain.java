@@ -1,0 +1,70 @@
+package io.herald.load;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Herald's load generator. {@code java -jar herald-load.jar SCENARIO [--option value ...]}.
+ * Scenarios talk to a hub only over HTTP and WebSocket on loopback; with {@code --spawn-hub} the
+ * generator starts a hub process from the hub jar on a fresh database and stops it afterwards.
+ */
+public final class LoadMain {
+
+  private LoadMain() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || args[0].equals("--help")) {
+      usage();
+      return;
+    }
+    Map<String, String> opts = parse(Arrays.copyOfRange(args, 1, args.length));
+    switch (args[0]) {
+      case "latency" -> new LatencyScenario(opts).run();
+      default -> {
+        System.err.println("unknown scenario: " + args[0]);
+        usage();
+        System.exit(2);
+      }
+    }
+  }
+
+  static Map<String, String> parse(String[] args) {
+    Map<String, String> out = new HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("expected --option, got " + args[i]);
+      }
+      String key = args[i].substring(2);
+      if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+        out.put(key, args[++i]);
+      } else {
+        out.put(key, "true");
+      }
+    }
+    return out;
+  }
+
+  private static void usage() {
+    System.out.println("""
+        usage: java -jar load-tests/target/herald-load.jar SCENARIO [options]
+
+        scenarios:
+          latency   one subscriber; writes at a fixed rate; write -> delta percentiles
+
+        common options:
+          --spawn-hub PATH    start a hub from this jar on a fresh database (default: hub/target/herald-hub.jar
+                              when --url is not given)
+          --url URL           use a running hub instead (e.g. http://127.0.0.1:8080)
+          --token TOKEN       its admin token (default: $HERALD_ADMIN_TOKEN)
+          --db-server URL     PostgreSQL for spawned hubs (default postgresql://postgres@127.0.0.1:5432/postgres)
+          --report-dir DIR    where JSON reports go (default load-tests/reports)
+
+        latency options:
+          --writes N          number of writes (default 2000)
+          --rate N            writes per second (default 100)
+          --warmup N          writes not counted (default 200)
+        """);
+  }
+}
