@@ -5,21 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/ensure-postgres.sh
-
-jar=hub/target/herald-hub.jar
-if [ ! -f "$jar" ] || [ -n "$(find db/src hub/src pom.xml db/pom.xml hub/pom.xml -newer "$jar" -print -quit)" ]; then
-  echo "building $jar ..." >&2
-  mvn -q -B -DskipTests -pl hub -am package
-fi
+scripts/build-hub.sh
 
 # A development token that survives restarts, so the README's curl commands keep working.
-if [ -z "${HERALD_ADMIN_TOKEN:-}" ]; then
-  if [ ! -s .herald-dev-token ]; then
-    head -c 24 /dev/urandom | base64 | tr -d '/+=' > .herald-dev-token
-  fi
-  HERALD_ADMIN_TOKEN=$(cat .herald-dev-token)
-  export HERALD_ADMIN_TOKEN
-  echo "admin token (from .herald-dev-token): $HERALD_ADMIN_TOKEN" >&2
-fi
+HERALD_ADMIN_TOKEN=$(scripts/dev-token.sh)
+export HERALD_ADMIN_TOKEN
+echo "admin token: $HERALD_ADMIN_TOKEN" >&2
 
-exec java ${HERALD_JAVA_OPTS:-} -jar "$jar"
+exec java ${HERALD_JAVA_OPTS:-} -jar hub/target/herald-hub.jar

@@ -82,8 +82,8 @@ CREATE TABLE client_state (
     rejected_version  bigint,
     error             text,
     node              text        NOT NULL,
-    -- The connection (on that node) the row was last written for: a late "disconnected" from an
-    -- old connection must not overwrite the row of the client's newer connection.
+    -- The connection (on that node) the row was last written for. Rows of an older connection
+    -- (earlier connected_at) never overwrite a newer one.
     session           text        NOT NULL,
     labels            jsonb       NOT NULL DEFAULT '{}'::jsonb,
     connected         boolean     NOT NULL,

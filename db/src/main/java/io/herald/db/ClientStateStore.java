@@ -20,8 +20,9 @@ public final class ClientStateStore {
 
   /**
    * Writes many clients' state in one statement. At most one row per (namespace, client) in a
-   * batch. The applied version never goes down; a disconnect only lands on the row of the same
-   * session, so a client that already reconnected elsewhere stays connected.
+   * batch. The applied version never goes down, and a row from an older connection of the client
+   * (an earlier {@code connectedAt}) never overwrites a newer one: a client that already
+   * reconnected elsewhere stays connected when its old node reports the old connection closed.
    */
   public Future<Void> upsert(Collection<ClientRow> rows) {
     if (rows.isEmpty()) {

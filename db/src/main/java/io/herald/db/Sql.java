@@ -121,7 +121,7 @@ final class Sql {
         status = COALESCE(excluded.status, cs.status),
         rejected_version = CASE WHEN excluded.status IS NULL THEN cs.rejected_version ELSE excluded.rejected_version END,
         error = CASE WHEN excluded.status IS NULL THEN cs.error ELSE excluded.error END
-      WHERE excluded.connected OR cs.session = excluded.session""";
+      WHERE cs.connected_at IS NULL OR excluded.connected_at >= cs.connected_at""";
 
   static final String LIST_CLIENTS = """
       SELECT client_id, node, session, labels::text AS labels, applied_version, status, rejected_version, error,

@@ -34,6 +34,7 @@ final class Fanout {
   private MessageConsumer<String> consumer;
   private long pingTimer = -1;
   private long headTimer = -1;
+  private long presenceTimer = -1;
 
   Fanout(Vertx vertx, ConfigStore store, HubMetrics metrics, ClientStateWriter clientState, HubOptions options) {
     this.vertx = vertx;
@@ -49,6 +50,7 @@ final class Fanout {
     consumer = vertx.eventBus().consumer(RevisionBus.REVISIONS, this::onRevision);
     pingTimer = vertx.setPeriodic(options.wsPingIntervalMs(), t -> keepAlive());
     headTimer = vertx.setPeriodic(options.catchUpIntervalMs(), t -> checkHeads());
+    presenceTimer = vertx.setPeriodic(options.presenceIntervalMs(), t -> refreshPresence());
     return consumer.completion();
   }
 
@@ -56,6 +58,7 @@ final class Fanout {
   Future<Void> stop() {
     vertx.cancelTimer(pingTimer);
     vertx.cancelTimer(headTimer);
+    vertx.cancelTimer(presenceTimer);
     for (Connection c : List.copyOf(connections)) {
       c.close(Connection.CLOSE_GOING_AWAY, "hub shutting down");
       c.disconnectAll();
@@ -119,6 +122,18 @@ final class Fanout {
         c.close(Connection.CLOSE_GOING_AWAY, "no pong within " + 2 * options.wsPingIntervalMs() + " ms");
       } else if (!c.closed()) {
         c.ws.writePing(io.vertx.core.buffer.Buffer.buffer("herald"));
+      }
+    }
+  }
+
+  /**
+   * Re-asserts this node's live clients (and their last_seen): after a partition or a freeze,
+   * survivors may have marked them disconnected although they never left.
+   */
+  private void refreshPresence() {
+    for (Feed feed : feeds.values()) {
+      for (Subscription s : feed.subscriptions) {
+        clientState.record(s.row(true));
       }
     }
   }

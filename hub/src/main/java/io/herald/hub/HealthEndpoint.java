@@ -7,7 +7,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 
-import java.util.function.BooleanSupplier;
 
 /** Liveness, readiness and Prometheus metrics; these three need no token. */
 final class HealthEndpoint {
@@ -15,13 +14,13 @@ final class HealthEndpoint {
   private final Pool pool;
   private final PrometheusMeterRegistry registry;
   private final String nodeId;
-  private final BooleanSupplier clusterReady;
+  private final ClusterStatus cluster;
 
-  HealthEndpoint(Pool pool, PrometheusMeterRegistry registry, String nodeId, BooleanSupplier clusterReady) {
+  HealthEndpoint(Pool pool, PrometheusMeterRegistry registry, String nodeId, ClusterStatus cluster) {
     this.pool = pool;
     this.registry = registry;
     this.nodeId = nodeId;
-    this.clusterReady = clusterReady;
+    this.cluster = cluster;
   }
 
   void addRoutes(Router router) {
@@ -31,18 +30,19 @@ final class HealthEndpoint {
   }
 
   private void ready(RoutingContext ctx) {
-    boolean cluster = clusterReady.getAsBoolean();
+    boolean joined = cluster.joined();
     pool.query("SELECT 1").execute()
         .timeout(2, java.util.concurrent.TimeUnit.SECONDS)
         .onComplete(ar -> {
           boolean db = ar.succeeded();
-          boolean ready = db && cluster;
+          boolean ready = db && joined;
           ctx.response().setStatusCode(ready ? 200 : 503);
           ctx.json(new JsonObject()
               .put("status", ready ? "ready" : "not_ready")
               .put("node", nodeId)
               .put("database", db ? "up" : "down")
-              .put("cluster", cluster ? "up" : "down"));
+              .put("cluster", joined ? "up" : "down")
+              .put("cluster_members", cluster.members()));
         });
   }
 }

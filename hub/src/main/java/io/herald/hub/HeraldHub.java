@@ -12,7 +12,10 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.sqlclient.Pool;
 
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -47,7 +50,8 @@ public final class HeraldHub {
     start(options).onSuccess(hub -> {
       String url = "http://127.0.0.1:" + hub.port();
       System.out.println("Herald hub " + options.nodeId() + " listening on " + url + " (WebSocket: ws://127.0.0.1:"
-          + hub.port() + "/v1/ws)");
+          + hub.port() + "/v1/ws)" + (options.cluster() ? ", clustered on " + options.clusterHost() + ":"
+          + options.clusterPort() : ""));
       if (options.adminTokenGenerated()) {
         System.out.println("HERALD_ADMIN_TOKEN was not set; generated admin token (shown once): " + options.adminToken());
       }
@@ -66,9 +70,6 @@ public final class HeraldHub {
   }
 
   public static Future<HeraldHub> start(HubOptions options) {
-    if (options.cluster()) {
-      return Future.failedFuture("HERALD_CLUSTER=true is not supported yet: run a single hub (see docs/operations.md)");
-    }
     if (options.httpPort() == 0) {
       options = options.withHttpPort(freePort()); // every verticle instance must bind the same port
     }
@@ -77,25 +78,69 @@ public final class HeraldHub {
         .setEventLoopPoolSize(options.eventLoops())
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
             .setRegistryName("herald-" + options.nodeId() + "-" + System.identityHashCode(registry)));
-    Vertx vertx = Vertx.builder().with(vertxOptions).withMetrics(new MicrometerMetricsFactory(registry)).build();
     HubMetrics metrics = new HubMetrics(registry);
     HubOptions opts = options;
+    if (options.cluster()) {
+      ClusterSetup.eventBus(vertxOptions, options);
+    }
+    var builder = Vertx.builder().with(vertxOptions).withMetrics(new MicrometerMetricsFactory(registry));
+    HazelcastClusterManager manager = options.cluster() ? ClusterSetup.clusterManager(options) : null;
+    Future<Vertx> built = manager == null
+        ? Future.succeededFuture(builder.build())
+        : builder.withClusterManager(manager).buildClustered();
+    // The outcome is reported through a future of no Vert.x context: when start fails, this
+    // Vert.x instance is closed, and callbacks bound to its event loops would never run.
+    CompletableFuture<HeraldHub> result = new CompletableFuture<>();
+    built.onComplete(ar -> {
+      if (ar.failed()) {
+        result.completeExceptionally(ar.cause());
+        return;
+      }
+      startOn(ar.result(), opts, metrics, manager).onComplete(started -> {
+        if (started.succeeded()) {
+          result.complete(started.result());
+        } else {
+          result.completeExceptionally(started.cause());
+          ForkJoinPool.commonPool().execute(() -> ar.result().close());
+        }
+      });
+    });
+    return Future.fromCompletionStage(result);
+  }
+
+  private static Future<HeraldHub> startOn(Vertx vertx, HubOptions opts, HubMetrics metrics,
+                                           HazelcastClusterManager cluster) {
+    ClusterStatus clusterStatus = cluster == null ? ClusterStatus.SINGLE : new ClusterStatus() {
+      @Override
+      public boolean joined() {
+        return cluster.isActive() && cluster.getHazelcastInstance().getLifecycleService().isRunning();
+      }
+
+      @Override
+      public int members() {
+        return joined() ? cluster.getHazelcastInstance().getCluster().getMembers().size() : 0;
+      }
+    };
     return vertx.executeBlocking(() -> Database.migrate(opts.dbUrl()))
         .compose(applied -> {
           if (applied > 0) {
             LOG.info("applied " + applied + " database migration(s)");
           }
           Pool pool = Database.pool(vertx, opts.dbUrl(), opts.dbPoolSize());
+          ClientStateStore clients = new ClientStateStore(pool);
+          if (cluster != null) {
+            ClusterSetup.watchMembers(cluster.getHazelcastInstance(), clients, opts.nodeId());
+          }
           // Rows left "connected" by an earlier run of this node id are stale: that process is gone.
-          return new ClientStateStore(pool).disconnectNode(opts.nodeId())
-              .compose(n -> deploy(vertx, pool, opts, metrics))
+          return clients.disconnectNode(opts.nodeId())
+              .compose(n -> deploy(vertx, pool, opts, metrics, clusterStatus))
               .recover(e -> pool.close().transform(x -> Future.failedFuture(e)));
-        })
-        .recover(e -> vertx.close().transform(x -> Future.failedFuture(e)));
+        });
   }
 
-  private static Future<HeraldHub> deploy(Vertx vertx, Pool pool, HubOptions options, HubMetrics metrics) {
-    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, () -> true),
+  private static Future<HeraldHub> deploy(Vertx vertx, Pool pool, HubOptions options, HubMetrics metrics,
+                                          ClusterStatus cluster) {
+    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster),
             new DeploymentOptions().setInstances(options.eventLoops()))
         .map(id -> new HeraldHub(vertx, pool, options, options.httpPort(), id));
   }

@@ -10,7 +10,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.sqlclient.Pool;
 
-import java.util.function.BooleanSupplier;
 
 /**
  * One HTTP/WebSocket server instance; the hub deploys one per event loop, all sharing the port, so
@@ -23,17 +22,17 @@ final class HttpVerticle extends VerticleBase {
   private final HubOptions options;
   private final Pool pool;
   private final HubMetrics metrics;
-  private final BooleanSupplier clusterReady;
+  private final ClusterStatus cluster;
   private Fanout fanout;
   private ClientStateWriter clientState;
   private RolloutEndpoint rollout;
   private HttpServer server;
 
-  HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, BooleanSupplier clusterReady) {
+  HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster) {
     this.options = options;
     this.pool = pool;
     this.metrics = metrics;
-    this.clusterReady = clusterReady;
+    this.cluster = cluster;
   }
 
   @Override
@@ -50,7 +49,7 @@ final class HttpVerticle extends VerticleBase {
     for (int status : new int[] {400, 404, 405, 413, 500}) {
       router.errorHandler(status, errors);
     }
-    new HealthEndpoint(pool, metrics.registry, options.nodeId(), clusterReady).addRoutes(router);
+    new HealthEndpoint(pool, metrics.registry, options.nodeId(), cluster).addRoutes(router);
     router.route("/v1/*").handler(new AuthHandler(options.adminToken()));
     new NamespaceEndpoint(store, this::committed).addRoutes(router);
     new PushEndpoint(fanout, store).addRoutes(router);

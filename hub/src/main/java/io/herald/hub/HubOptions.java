@@ -19,6 +19,7 @@ public record HubOptions(
     String adminToken,
     boolean adminTokenGenerated,
     boolean cluster,
+    String clusterName,
     String clusterHost,
     int clusterPort,
     List<String> clusterMembers,
@@ -26,7 +27,9 @@ public record HubOptions(
     int eventLoops,
     long wsPingIntervalMs,
     long ackFlushIntervalMs,
-    long catchUpIntervalMs) {
+    long catchUpIntervalMs,
+    long presenceIntervalMs,
+    long clusterHeartbeatTimeoutSeconds) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/herald";
@@ -53,6 +56,7 @@ public record HubOptions(
         token,
         generated,
         Boolean.parseBoolean(env.getOrDefault("HERALD_CLUSTER", "false")),
+        env.getOrDefault("HERALD_CLUSTER_NAME", "herald"),
         env.getOrDefault("HERALD_CLUSTER_HOST", "127.0.0.1"),
         intVar(env, "HERALD_CLUSTER_PORT", 5701),
         List.copyOf(members),
@@ -60,13 +64,16 @@ public record HubOptions(
         intVar(env, "HERALD_EVENT_LOOPS", Runtime.getRuntime().availableProcessors()),
         intVar(env, "HERALD_WS_PING_INTERVAL_MS", 20_000),
         intVar(env, "HERALD_ACK_FLUSH_INTERVAL_MS", 5),
-        intVar(env, "HERALD_CATCH_UP_INTERVAL_MS", 3_000));
+        intVar(env, "HERALD_CATCH_UP_INTERVAL_MS", 3_000),
+        intVar(env, "HERALD_PRESENCE_INTERVAL_MS", 15_000),
+        intVar(env, "HERALD_CLUSTER_HEARTBEAT_TIMEOUT_S", 10));
   }
 
   /** The same options with another HTTP port: tests pick free ports. */
   public HubOptions withHttpPort(int port) {
-    return new HubOptions(host, port, dbUrl, dbPoolSize, adminToken, adminTokenGenerated, cluster, clusterHost,
-        clusterPort, clusterMembers, nodeId, eventLoops, wsPingIntervalMs, ackFlushIntervalMs, catchUpIntervalMs);
+    return new HubOptions(host, port, dbUrl, dbPoolSize, adminToken, adminTokenGenerated, cluster, clusterName,
+        clusterHost, clusterPort, clusterMembers, nodeId, eventLoops, wsPingIntervalMs, ackFlushIntervalMs,
+        catchUpIntervalMs, presenceIntervalMs, clusterHeartbeatTimeoutSeconds);
   }
 
   private static int intVar(Map<String, String> env, String name, int def) {
