@@ -56,14 +56,14 @@ final class Sql {
   static final String SNAPSHOT_HEAD = """
       SELECT n.head, e.key, e.value::text AS value
       FROM namespaces n LEFT JOIN entries e ON e.namespace = n.name
-      WHERE n.name = $1 ORDER BY e.key""";
+      WHERE n.name = $1 ORDER BY e.key COLLATE "C\"""";
 
   static final String SNAPSHOT_AT = """
       SELECT key, value::text AS value FROM (
         SELECT DISTINCT ON (key) key, op, value FROM revision_changes
         WHERE namespace = $1 AND version <= $2
         ORDER BY key, version DESC
-      ) latest WHERE op = 'put' ORDER BY key""";
+      ) latest WHERE op = 'put' ORDER BY key COLLATE "C\"""";
 
   private static final String REVISION_COLUMNS =
       "namespace, version, parent_version, kind, rollback_to, author, message, change_count, created_at";
@@ -81,7 +81,7 @@ final class Sql {
   static final String CHANGES_IN_RANGE = """
       SELECT version, key, op, value::text AS value FROM revision_changes
       WHERE namespace = $1 AND version > $2 AND version <= $3
-      ORDER BY version, key""";
+      ORDER BY version, key COLLATE "C\"""";
 
   /**
    * Every key touched in (lo, hi], with its value as of $4 ("before") and as of $5 ("after").
@@ -103,7 +103,7 @@ final class Sql {
         SELECT op, value FROM revision_changes c
         WHERE c.namespace = $1 AND c.key = ks.key AND c.version <= $5
         ORDER BY c.version DESC LIMIT 1) b ON true
-      ORDER BY ks.key""";
+      ORDER BY ks.key COLLATE "C\"""";
 
   /** One row per (namespace, client): this node's whole view of the client, merged into the table. */
   static final String UPSERT_CLIENTS = """
@@ -126,7 +126,7 @@ final class Sql {
   static final String LIST_CLIENTS = """
       SELECT client_id, node, session, labels::text AS labels, applied_version, status, rejected_version, error,
              connected, connected_at, last_seen
-      FROM client_state WHERE namespace = $1 ORDER BY client_id""";
+      FROM client_state WHERE namespace = $1 ORDER BY client_id COLLATE "C\"""";
 
   static final String DISCONNECT_NODE = """
       UPDATE client_state SET connected = false, last_seen = now() WHERE node = $1 AND connected""";

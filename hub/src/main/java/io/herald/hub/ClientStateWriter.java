@@ -79,6 +79,11 @@ final class ClientStateWriter {
         batch.values().forEach(r -> namespaces.add(r.namespace()));
         vertx.eventBus().publish(RevisionBus.ACKS, new JsonArray(new ArrayList<>(namespaces)));
         schedule(0);
+      } else if (ar.cause() instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
+          && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"))) {
+        // Data the database refuses will be refused again: retrying would block every later ack.
+        LOG.warning("dropping " + batch.size() + " client-state rows the database refuses: " + ar.cause());
+        schedule(0);
       } else {
         LOG.warning("writing " + batch.size() + " client-state rows failed, will retry: " + ar.cause());
         // Newer state recorded meanwhile wins over the batch we could not write.

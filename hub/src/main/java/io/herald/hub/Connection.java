@@ -40,7 +40,10 @@ final class Connection {
     this.fanout = fanout;
     this.ws = ws;
     ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> sendError("binary_not_supported", "send JSON text frames", null));
+    ws.binaryMessageHandler(b -> {
+      lastHeard = System.currentTimeMillis();
+      protocolError("binary_not_supported", "send JSON text frames", null);
+    });
     ws.pongHandler(b -> lastHeard = System.currentTimeMillis());
     ws.drainHandler(v -> onDrain());
     ws.exceptionHandler(this::onException);
@@ -68,11 +71,16 @@ final class Connection {
   }
 
   void send(String text) {
+    send(text, RevisionBus.utf8Length(text));
+  }
+
+  /** Writes one frame; {@code bytes} is its UTF-8 size, computed once per revision for fan-out. */
+  void send(String text, int bytes) {
     if (closed) {
       return;
     }
     ws.writeTextMessage(text);
-    fanout.metrics.bytesSent.increment(text.length());
+    fanout.metrics.bytesSent.increment(bytes);
     if (!paused && ws.writeQueueFull()) {
       // Stop queueing for this client: it gets one merged delta when its queue drains.
       paused = true;
@@ -144,7 +152,7 @@ final class Connection {
           protocolError("invalid_labels", "each label needs a name of at most 64 characters and a string value of at most 256", null);
           return;
         }
-        labels.put(e.getKey(), v);
+        labels.put(withoutNul(e.getKey()), withoutNul(v));
       }
     }
     this.clientId = s;
@@ -229,9 +237,12 @@ final class Connection {
       if (version > sub.appliedVersion) {
         sub.appliedVersion = version;
       }
-      sub.status = "applied";
-      sub.rejectedVersion = null;
-      sub.error = null;
+      // Applying an older version than one rejected does not undo that rejection.
+      if (sub.rejectedVersion == null || version >= sub.rejectedVersion) {
+        sub.status = "applied";
+        sub.rejectedVersion = null;
+        sub.error = null;
+      }
       fanout.metrics.acksApplied.increment();
     } else if ("rejected".equals(status)) {
       Object err = f.getValue("error");
@@ -239,7 +250,7 @@ final class Connection {
         protocolError("invalid_frame", "error must be a string", ns);
         return;
       }
-      String text = err == null || ((String) err).isBlank() ? "rejected by the client" : (String) err;
+      String text = err == null || ((String) err).isBlank() ? "rejected by the client" : withoutNul((String) err);
       sub.status = "rejected";
       sub.rejectedVersion = version;
       sub.error = text.length() > MAX_ERROR_TEXT ? text.substring(0, MAX_ERROR_TEXT) : text;
@@ -275,11 +286,16 @@ final class Connection {
   }
 
   private void onException(Throwable e) {
-    // Netty reports an oversized frame or message as a protocol violation; say why before closing.
+    // An oversized frame (Netty) or message (Vert.x's aggregation) arrives here; say why before closing.
     String name = e.getClass().getSimpleName();
-    if (name.contains("TooLong") || name.contains("CorruptedWebSocketFrame")) {
+    if (name.contains("TooLong") || name.contains("CorruptedWebSocketFrame") || e instanceof IllegalStateException) {
       close((short) 1009, "frame or message larger than " + HttpVerticle.MAX_FRAME_BYTES + " bytes");
     }
+  }
+
+  /** PostgreSQL cannot store U+0000 in text or jsonb; one such label must not poison a batch. */
+  private static String withoutNul(String s) {
+    return s.indexOf('\u0000') < 0 ? s : s.replace("\u0000", "");
   }
 
   /** Called once, however the connection ended. */

@@ -41,6 +41,23 @@ final class ErrorHandler implements Handler<RoutingContext> {
         .end(error.body().encode());
   }
 
+  /** The database refused, timed out or cannot be reached (any connect or pool failure). */
+  static boolean isDatabaseFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      String name = t.getClass().getName();
+      if (t instanceof PgException || t instanceof java.net.ConnectException || t instanceof java.io.IOException
+          || name.startsWith("io.vertx.sqlclient") || name.startsWith("io.vertx.pgclient")
+          || name.startsWith("io.vertx.core.net") || t instanceof io.vertx.core.impl.NoStackTraceThrowable
+          || t instanceof java.util.concurrent.TimeoutException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
   static ApiException toApiException(RoutingContext ctx) {
     Throwable failure = ctx.failure();
     if (failure instanceof ApiException api) {
@@ -61,7 +78,12 @@ final class ErrorHandler implements Handler<RoutingContext> {
     if (failure instanceof DecodeException) {
       return ApiException.badRequest("invalid_json", "the request body is not valid JSON");
     }
-    if (failure instanceof PgException || (failure != null && failure.getClass().getName().startsWith("io.vertx.sqlclient"))) {
+    if (failure instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
+      // Data PostgreSQL refuses, such as U+0000 inside a JSON string: the client's to fix.
+      return ApiException.badRequest("unsupported_value",
+          "PostgreSQL cannot store this value (for example the character U+0000 in a string)");
+    }
+    if (isDatabaseFailure(failure)) {
       return new ApiException(503, "database_unavailable", "the database did not complete the request; retry later");
     }
     if (failure == null || failure instanceof HttpException) {

@@ -60,13 +60,27 @@ public record HubOptions(
         env.getOrDefault("HERALD_CLUSTER_HOST", "127.0.0.1"),
         intVar(env, "HERALD_CLUSTER_PORT", 5701),
         List.copyOf(members),
-        env.getOrDefault("HERALD_NODE_ID", "node-" + UUID.randomUUID().toString().substring(0, 8)),
+        env.getOrDefault("HERALD_NODE_ID", defaultNodeId(env)),
         intVar(env, "HERALD_EVENT_LOOPS", Runtime.getRuntime().availableProcessors()),
         intVar(env, "HERALD_WS_PING_INTERVAL_MS", 20_000),
         intVar(env, "HERALD_ACK_FLUSH_INTERVAL_MS", 5),
         intVar(env, "HERALD_CATCH_UP_INTERVAL_MS", 3_000),
         intVar(env, "HERALD_PRESENCE_INTERVAL_MS", 15_000),
         intVar(env, "HERALD_CLUSTER_HEARTBEAT_TIMEOUT_S", 10));
+  }
+
+  /**
+   * Host name and HTTP port: stable across restarts of the same hub, so a hub that crashed marks
+   * its stale client rows disconnected when it starts again.
+   */
+  private static String defaultNodeId(Map<String, String> env) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "hub-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+    return host + ":" + env.getOrDefault("HERALD_HTTP_PORT", Integer.toString(DEFAULT_HTTP_PORT));
   }
 
   /** The same options with another HTTP port: tests pick free ports. */

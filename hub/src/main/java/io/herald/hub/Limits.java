@@ -36,13 +36,40 @@ public final class Limits {
     return key;
   }
 
-  /** Checks the encoded size of one value. */
+  /** Checks the encoded size of one value, and that every number in it is finite. */
   public static void value(String key, Object value) {
+    if (!finite(value)) {
+      throw ApiException.badRequest("invalid_value",
+          "value of '" + key + "' holds a number too large to represent (JSON numbers must be finite doubles)");
+    }
     int size = Json.encode(value).getBytes(StandardCharsets.UTF_8).length;
     if (size > MAX_VALUE_BYTES) {
       throw ApiException.tooLarge("value_too_large",
           "value of '" + key + "' is " + size + " bytes encoded; the limit is " + MAX_VALUE_BYTES);
     }
+  }
+
+  private static boolean finite(Object v) {
+    if (v instanceof Double d) {
+      return Double.isFinite(d);
+    }
+    if (v instanceof Float f) {
+      return Float.isFinite(f);
+    }
+    if (v instanceof io.vertx.core.json.JsonObject o) {
+      for (var e : o) {
+        if (!finite(e.getValue())) {
+          return false;
+        }
+      }
+    } else if (v instanceof io.vertx.core.json.JsonArray a) {
+      for (Object x : a) {
+        if (!finite(x)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   public static String message(String message) {

@@ -54,6 +54,7 @@ final class PushEndpoint {
     private final long timeoutMs;
     private long timer = -1;
     private boolean reading;
+    private boolean again;
     private boolean done;
 
     Watch(RoutingContext ctx, String ns, long since, long timeoutMs) {
@@ -84,7 +85,11 @@ final class PushEndpoint {
     }
 
     private void read() {
-      if (reading || done) {
+      if (done) {
+        return;
+      }
+      if (reading) {
+        again = true; // a revision landed during this read: look again when it returns
         return;
       }
       reading = true;
@@ -93,14 +98,19 @@ final class PushEndpoint {
         if (done) {
           return;
         }
+        if (again) {
+          again = false;
+          read();
+          return;
+        }
         if (ar.failed()) {
           finish();
           ctx.fail(ar.cause());
           return;
         }
         ConfigStore.CatchUp c = ar.result();
-        if (c.snapshot() == null && c.version() == since) {
-          return; // nothing new yet: keep waiting
+        if (c.version() == since && (c.snapshot() == null || since == 0)) {
+          return; // nothing new yet (a namespace without revisions is version 0): keep waiting
         }
         finish();
         JsonObject body = c.snapshot() != null

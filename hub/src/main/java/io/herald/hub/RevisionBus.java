@@ -30,17 +30,34 @@ final class RevisionBus {
   }
 
   /** A revision as it travels: already encoded. */
-  record Frame(String namespace, long version, String text, long committedAt) {
+  record Frame(String namespace, long version, String text, int bytes, long committedAt) {
 
     static Frame of(MultiMap headers, String body) {
-      return new Frame(headers.get(H_NAMESPACE), Long.parseLong(headers.get(H_VERSION)), body,
+      return new Frame(headers.get(H_NAMESPACE), Long.parseLong(headers.get(H_VERSION)), body, utf8Length(body),
           Long.parseLong(headers.get(H_COMMITTED_AT)));
     }
 
     static Frame of(Revision r) {
-      return new Frame(r.namespace(), r.version(),
-          Payloads.deltaFrame(r.namespace(), r.version() - 1, r.version(), r.changes()).encode(),
-          r.info().createdAt().toInstant().toEpochMilli());
+      String text = Payloads.deltaFrame(r.namespace(), r.version() - 1, r.version(), r.changes()).encode();
+      return new Frame(r.namespace(), r.version(), text, utf8Length(text), r.info().createdAt().toInstant().toEpochMilli());
     }
+  }
+
+  static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 }

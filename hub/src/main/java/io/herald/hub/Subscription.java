@@ -39,7 +39,7 @@ final class Subscription {
       return; // it reconciles with the feed when its catch-up or the drain comes
     }
     if (sent == f.version() - 1) {
-      conn.send(f.text());
+      conn.send(f.text(), f.bytes());
       sent = f.version();
       conn.fanout.metrics.deltasSent.increment();
       conn.fanout.metrics.pushed(f.committedAt());
@@ -60,7 +60,7 @@ final class Subscription {
       List<RevisionBus.Frame> frames = feed.framesAfter(since);
       if (frames != null) {
         for (RevisionBus.Frame f : frames) {
-          conn.send(f.text());
+          conn.send(f.text(), f.bytes());
           conn.fanout.metrics.deltasSent.increment();
         }
         sent = frames.get(frames.size() - 1).version();

@@ -267,6 +267,9 @@ class HttpApiTest {
     assertError(api.send(HttpMethod.PUT, "/v1/namespaces/" + ns + "/entries/big", "\"" + "x".repeat(70_000) + "\"", none),
         413, "value_too_large");
     assertError(api.send(HttpMethod.PUT, "/v1/namespaces/" + ns + "/entries/k", "{oops", none), 400, "invalid_json");
+    assertError(api.send(HttpMethod.PUT, "/v1/namespaces/" + ns + "/entries/k", "\"nul\\u0000inside\"", none),
+        400, "unsupported_value");
+    assertError(api.send(HttpMethod.PUT, "/v1/namespaces/" + ns + "/entries/k", "{\"n\": 1e400}", none), 400, "invalid_value");
     assertError(api.send(HttpMethod.PUT, "/v1/namespaces/" + ns + "/entries/k", "1", Map.of("If-Match", "abc")),
         400, "invalid_parameter");
 

@@ -162,7 +162,7 @@ class WebSocketPushTest {
       a.ack(ns, v2);
       b.reject(ns, v2, "flag parse error: expected string");
 
-      JsonObject rollout = awaitRollout(ns, v2, r -> r.getInteger("pending") == 0);
+      JsonObject rollout = awaitRollout(ns, v2, r -> r.getInteger("applied") + r.getInteger("rejected") == 2);
       assertEquals(1, rollout.getInteger("applied"));
       assertEquals(1, rollout.getInteger("rejected"));
       assertTrue(rollout.getBoolean("complete"));
@@ -171,6 +171,10 @@ class WebSocketPushTest {
       assertEquals("svc-b", rejected.getString("client_id"));
       assertEquals("flag parse error: expected string", rejected.getString("error"));
       assertEquals(2, api.json("/v1/namespaces/" + ns + "/versions/1/acks").getInteger("applied"));
+      // Acking an older version again does not hide the rejection of the newer one.
+      b.ack(ns, v1);
+      b.send(new JsonObject().put("type", "ping"));
+      b.next("pong");
 
       JsonArray clients = api.json("/v1/namespaces/" + ns + "/clients").getJsonArray("clients");
       assertEquals(2, clients.size());
@@ -219,6 +223,8 @@ class WebSocketPushTest {
       a.apply(a.next("delta"));
       b.apply(b.next("delta"));
       a.ack(ns, v);
+      // Both clients' rows are durable (written in batches every few ms) before we ask.
+      awaitRollout(ns, v, r -> r.getInteger("applied") == 1 && r.getInteger("pending") == 1);
 
       long started = System.currentTimeMillis();
       Future<HttpResponse<Buffer>> waiting = api.request(HttpMethod.GET,
@@ -393,6 +399,8 @@ class WebSocketPushTest {
     assertEquals(new JsonObject().put("key", "a").put("op", "put").put("value", 2), delta.getJsonArray("changes").getJsonObject(0));
 
     assertEquals(304, api.get("/v1/namespaces/" + ns + "/watch?since=" + v2 + "&timeout=200ms").statusCode());
+    assertEquals(304, api.get("/v1/namespaces/watch.empty/watch?since=0&timeout=200ms").statusCode(),
+        "a namespace without revisions has nothing new for since=0: the poll waits");
     JsonObject immediate = api.json("/v1/namespaces/" + ns + "/watch?since=0");
     assertEquals("snapshot", immediate.getString("type"));
     HttpApiTest.assertError(api.get("/v1/namespaces/" + ns + "/watch?timeout=soon"), 400, "invalid_parameter");

@@ -31,12 +31,71 @@ final class HubProcess implements AutoCloseable {
   }
 
   static HubProcess start(Path jar, String dbServer, Map<String, String> extraEnv) throws Exception {
+    return start(jar, dbServer, "herald_bench_" + UUID.randomUUID().toString().substring(0, 8),
+        "bench-" + UUID.randomUUID(), extraEnv);
+  }
+
+  /**
+   * {@code size} clustered hubs on loopback sharing one fresh database, started in parallel (a
+   * cluster of three takes 10-20 s to form on two cores). The first one drops the database on close.
+   */
+  static java.util.List<HubProcess> startCluster(Path jar, String dbServer, int size) throws Exception {
+    String database = "herald_bench_" + UUID.randomUUID().toString().substring(0, 8);
+    String token = "bench-" + UUID.randomUUID();
+    int[] hz = new int[size];
+    StringBuilder members = new StringBuilder();
+    for (int i = 0; i < size; i++) {
+      hz[i] = freePort();
+      members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(hz[i]);
+    }
+    java.util.List<java.util.concurrent.CompletableFuture<HubProcess>> starting = new java.util.ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      Map<String, String> env = Map.of("HERALD_CLUSTER", "true", "HERALD_CLUSTER_HOST", "127.0.0.1",
+          "HERALD_CLUSTER_PORT", Integer.toString(hz[i]), "HERALD_CLUSTER_MEMBERS", members.toString(),
+          "HERALD_CLUSTER_NAME", "herald-bench-" + hz[0], "HERALD_NODE_ID", "bench-node-" + (i + 1));
+      starting.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return start(jar, dbServer, database, token, env);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    java.util.List<HubProcess> out = new java.util.ArrayList<>();
+    for (var f : starting) {
+      out.add(f.get());
+    }
+    for (HubProcess h : out) {
+      h.awaitMembers(size, Duration.ofSeconds(90));
+    }
+    for (int i = 1; i < out.size(); i++) {
+      out.get(i).dropDatabaseOnClose = false;
+    }
+    return out;
+  }
+
+  private boolean dropDatabaseOnClose = true;
+
+  private void awaitMembers(int size, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      HttpURLConnection c = (HttpURLConnection) URI.create(url + "/ready").toURL().openConnection();
+      try (var in = c.getResponseCode() == 200 ? c.getInputStream() : c.getErrorStream()) {
+        if (new String(in.readAllBytes()).contains("\"cluster_members\":" + size)) {
+          return;
+        }
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("cluster of " + size + " did not form within " + timeout);
+  }
+
+  private static HubProcess start(Path jar, String dbServer, String database, String token,
+                                  Map<String, String> extraEnv) throws Exception {
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " does not exist: build it with mvn -DskipTests package");
     }
     int port = freePort();
-    String database = "herald_bench_" + UUID.randomUUID().toString().substring(0, 8);
-    String token = "bench-" + UUID.randomUUID();
     String base = dbServer.substring(0, dbServer.lastIndexOf('/') + 1);
     Path log = Files.createTempFile("herald-hub-" + port + "-", ".log");
     ProcessBuilder pb = new ProcessBuilder("java", "-Xmx2g", "-jar", jar.toString())
@@ -81,6 +140,9 @@ final class HubProcess implements AutoCloseable {
     process.destroy();
     if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor();
+    }
+    if (!dropDatabaseOnClose) {
+      return;
     }
     URI u = URI.create(dbServer);
     String user = u.getUserInfo() == null ? "postgres" : u.getUserInfo().split(":")[0];

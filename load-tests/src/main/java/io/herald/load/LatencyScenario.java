@@ -39,24 +39,35 @@ final class LatencyScenario {
     int rate = Integer.parseInt(opts.getOrDefault("rate", "100"));
     int warmup = Integer.parseInt(opts.getOrDefault("warmup", "200"));
     String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
-    HubProcess spawned = null;
+    int clusterSize = Integer.parseInt(opts.getOrDefault("cluster", "0"));
+    java.util.List<HubProcess> spawned = new java.util.ArrayList<>();
     String url = opts.get("url");
+    String subscriberUrl = opts.getOrDefault("subscriber-url", url);
     String token = opts.getOrDefault("token", System.getenv("HERALD_ADMIN_TOKEN"));
-    if (url == null) {
-      spawned = HubProcess.start(Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar")), dbServer, Map.of());
-      url = spawned.url;
-      token = spawned.token;
+    Path jar = Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar"));
+    if (url == null && clusterSize > 1) {
+      spawned.addAll(HubProcess.startCluster(jar, dbServer, clusterSize));
+      url = spawned.get(0).url;
+      subscriberUrl = spawned.get(1).url;
+      token = spawned.get(0).token;
+    } else if (url == null) {
+      spawned.add(HubProcess.start(jar, dbServer, Map.of()));
+      url = spawned.get(0).url;
+      subscriberUrl = url;
+      token = spawned.get(0).token;
     }
     Vertx vertx = Vertx.vertx();
     try {
-      JsonObject result = measure(vertx, URI.create(url), token, writes, rate, warmup);
+      JsonObject result = measure(vertx, URI.create(url), URI.create(subscriberUrl), token, writes, rate, warmup);
       JsonObject report = new JsonObject()
           .put("scenario", "latency")
           .put("date", Instant.now().toString())
           .put("machine", Report.machine())
           .put("command", "java -jar load-tests/target/herald-load.jar latency " + String.join(" ", opts.entrySet().stream()
               .filter(e -> !e.getKey().equals("token")).map(e -> "--" + e.getKey() + " " + e.getValue()).toList()))
-          .put("hub", spawned != null ? "spawned from jar, fresh database" : url)
+          .put("hub", spawned.isEmpty() ? url : spawned.size() + " hub process(es) spawned from the jar, fresh database")
+          .put("topology", url.equals(subscriberUrl) ? "writer and subscriber on the same node"
+              : "writes on one node, subscriber on another")
           .put("writes", writes).put("rate_per_s", rate).put("warmup", warmup)
           .mergeIn(result);
       Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "latency", report);
@@ -64,13 +75,14 @@ final class LatencyScenario {
       System.out.println("report: " + file);
     } finally {
       vertx.close().await();
-      if (spawned != null) {
-        spawned.close();
+      for (HubProcess h : spawned) {
+        h.close();
       }
     }
   }
 
-  private static JsonObject measure(Vertx vertx, URI url, String token, int writes, int rate, int warmup) throws Exception {
+  private static JsonObject measure(Vertx vertx, URI url, URI subscriberUrl, String token, int writes, int rate,
+                                    int warmup) throws Exception {
     String ns = "bench.latency." + Long.toString(System.nanoTime(), 36);
     Histogram endToEnd = new Histogram(60_000_000L, 3);
     Histogram push = new Histogram(60_000_000L, 3);
@@ -82,7 +94,8 @@ final class LatencyScenario {
     Promise<Void> allReceived = Promise.promise();
 
     WebSocketClient wsClient = vertx.createWebSocketClient();
-    WebSocket ws = wsClient.connect(new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort())
+    WebSocket ws = wsClient.connect(new WebSocketConnectOptions().setHost(subscriberUrl.getHost())
+        .setPort(subscriberUrl.getPort())
         .setURI("/v1/ws").putHeader("Authorization", "Bearer " + token)).await();
     Promise<Void> subscribed = Promise.promise();
     ws.textMessageHandler(text -> {
@@ -161,8 +174,8 @@ final class LatencyScenario {
   }
 
   private static void print(JsonObject r) {
-    System.out.printf("%nlatency: %d writes at %d/s (first %d not counted), one subscriber%n",
-        r.getInteger("writes"), r.getInteger("rate_per_s"), r.getInteger("warmup"));
+    System.out.printf("%nlatency: %d writes at %d/s (first %d not counted), one subscriber; %s%n",
+        r.getInteger("writes"), r.getInteger("rate_per_s"), r.getInteger("warmup"), r.getString("topology"));
     System.out.printf("%-40s %8s %8s %8s %8s %8s%n", "measure", "p50 ms", "p90 ms", "p99 ms", "max ms", "count");
     for (String k : new String[] {"write_to_delta", "insert_to_delta", "write_to_201"}) {
       JsonObject p = r.getJsonObject(k);

@@ -65,6 +65,8 @@ public final class LoadMain {
           --writes N          number of writes (default 2000)
           --rate N            writes per second (default 100)
           --warmup N          writes not counted (default 200)
+          --cluster N         spawn N clustered hubs; write on the first, subscribe on the second
+          --subscriber-url U  with --url: subscribe on this hub instead (cross-node latency)
         """);
   }
 }
