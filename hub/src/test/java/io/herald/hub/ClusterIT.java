@@ -234,4 +234,21 @@ class ClusterIT {
     assertFalse(onC.closed.isDone(), "the client stayed connected through the freeze");
     onC.close();
   }
+
+  @Test
+  @Order(4)
+  @DisplayName("SIGTERM: the node closes its WebSockets with 1001 and its clients show as disconnected")
+  void gracefulShutdown(Vertx vertx) throws Exception {
+    String ns = "cluster.sigterm";
+    WsClient onA = client(vertx, a, "sigterm-on-a", ns);
+    onA.ack(ns, onA.versions.get(ns));
+    awaitTrue(20, () -> apiC.json("/v1/namespaces/" + ns + "/clients").getJsonArray("clients").size() == 1,
+        () -> "the client's row never appeared");
+    a.signal("TERM");
+    assertEquals((short) 1001, onA.awaitClose());
+    awaitTrue(30, () -> apiC.json("/v1/namespaces/" + ns + "/clients").getJsonArray("clients").stream()
+            .map(o -> (JsonObject) o).noneMatch(o -> o.getBoolean("connected")),
+        () -> "still connected after SIGTERM: " + apiC.json("/v1/namespaces/" + ns + "/clients").encode());
+    onA.close();
+  }
 }
