@@ -31,7 +31,7 @@ public final class ConfigView {
   // What the hub has sent, accepted or not (dispatch thread only). Deltas build on this, so a
   // rejected version is skipped over: the next version is offered as a whole against the
   // configuration the listeners last accepted.
-  private long hubVersion = -1;
+  private volatile long hubVersion = -1;
   private Map<String, Object> hubEntries = Map.of();
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
   private final CountDownLatch initial = new CountDownLatch(1);

@@ -71,6 +71,9 @@ public final class HeraldClient implements AutoCloseable {
   private int nextEndpoint;
   private long lastFrameAt;
   private long heartbeatTimer = -1;
+  private int upgradeRejections;
+  private URI pollingEndpoint;
+  private final io.vertx.core.http.HttpClient http;
   private volatile boolean closed;
   private volatile boolean connected;
 
@@ -90,6 +93,8 @@ public final class HeraldClient implements AutoCloseable {
         .setConnectTimeout((int) b.connectTimeout.toMillis())
         .setMaxMessageSize(256 * 1024 * 1024)
         .setMaxFrameSize(16 * 1024 * 1024));
+    this.http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setConnectTimeout((int) b.connectTimeout.toMillis()));
     this.dispatcher = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "herald-client-dispatch-" + clientId);
       t.setDaemon(true);
@@ -141,6 +146,8 @@ public final class HeraldClient implements AutoCloseable {
     context.runOnContext(v -> {
       if (current != null) {
         sendSubscribe(current, view);
+      } else if (pollingEndpoint != null) {
+        poll(generation, pollingEndpoint, view);
       }
     });
     return view;
@@ -166,11 +173,17 @@ public final class HeraldClient implements AutoCloseable {
       }
       if (ar.failed()) {
         LOG.fine("herald: cannot reach " + ep + ": " + ar.cause());
-        scheduleReconnect();
+        if (ar.cause() instanceof io.vertx.core.http.UpgradeRejectedException && ++upgradeRejections >= 2) {
+          startPolling(ep);
+        } else {
+          scheduleReconnect();
+        }
         return;
       }
       WebSocket ws = ar.result();
       int gen = ++generation;
+      pollingEndpoint = null;
+      upgradeRejections = 0;
       current = ws;
       lastFrameAt = System.currentTimeMillis();
       ws.textMessageHandler(text -> {
@@ -194,6 +207,56 @@ public final class HeraldClient implements AutoCloseable {
         sendSubscribe(ws, view);
       }
     });
+  }
+
+  /**
+   * The hub answers but something on the way refuses WebSocket upgrades: follow the namespaces by
+   * long polling {@code /watch} on that endpoint, and try a WebSocket again every minute. A polling
+   * client cannot ack (acks travel on the WebSocket only).
+   */
+  private void startPolling(URI ep) {
+    LOG.warning("herald: WebSocket upgrade refused by " + ep + "; following by long poll");
+    int gen = ++generation;
+    pollingEndpoint = ep;
+    for (ConfigView view : views.values()) {
+      poll(gen, ep, view);
+    }
+    vertx.setTimer(POLL_RETRY_WEBSOCKET_MS, t -> {
+      if (gen == generation && !closed) {
+        upgradeRejections = 1; // one more refusal goes straight back to polling
+        generation++;
+        pollingEndpoint = null;
+        connect();
+      }
+    });
+  }
+
+  private static final long POLL_RETRY_WEBSOCKET_MS = 60_000;
+
+  private void poll(int gen, URI ep, ConfigView view) {
+    if (closed || gen != generation) {
+      return;
+    }
+    boolean tls = "https".equals(ep.getScheme());
+    int port = ep.getPort() > 0 ? ep.getPort() : tls ? 443 : 80;
+    String uri = "/v1/namespaces/" + view.namespace() + "/watch?timeout=30s&since=" + Math.max(view.hubVersion(), 0);
+    http.request(new io.vertx.core.http.RequestOptions().setHost(ep.getHost()).setPort(port).setSsl(tls).setURI(uri)
+            .putHeader("Authorization", "Bearer " + token).setIdleTimeout(45_000))
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().map(body -> resp.statusCode() == 200 ? body.toString() : ""))
+        .onComplete(ar -> {
+          if (ar.succeeded() && !ar.result().isEmpty()) {
+            String text = ar.result();
+            dispatcher.execute(() -> {
+              handle(gen, text);
+              context.runOnContext(v -> poll(gen, ep, view));
+            });
+          } else if (ar.succeeded()) {
+            poll(gen, ep, view); // 304: nothing new within the timeout
+          } else {
+            vertx.setTimer(Math.max(1, backoff.delayMs(3)), t -> poll(gen, ep, view));
+          }
+        });
   }
 
   private void sendSubscribe(WebSocket ws, ConfigView view) {
@@ -335,6 +398,7 @@ public final class HeraldClient implements AutoCloseable {
       generation++;
       (ws == null ? io.vertx.core.Future.<Void>succeededFuture() : ws.close((short) 1000, "client closed"))
           .transform(x -> wsClient.close())
+          .transform(x -> http.close())
           .onComplete(x -> done.complete());
     });
     try {

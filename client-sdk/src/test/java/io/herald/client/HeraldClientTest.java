@@ -204,4 +204,40 @@ class HeraldClientTest {
         "no thread of the client left: " + Thread.getAllStackTraces().keySet().stream()
             .filter(t -> !before.contains(t.getId())).map(Thread::getName).toList());
   }
+
+  @Test
+  @DisplayName("when a proxy refuses WebSocket upgrades the client follows changes by long poll")
+  void longPollFallback() throws Exception {
+    String ns = "sdk.poll";
+    Hubs.write(portA, ns, "mode", "ws");
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    int proxyPort = Hubs.freePort();
+    io.vertx.core.http.HttpClient upstream = vertx.createHttpClient();
+    // A proxy that forwards plain HTTP to the hub and refuses every WebSocket upgrade.
+    vertx.createHttpServer().requestHandler(req -> {
+      if (req.headers().contains("Upgrade", "websocket", true)) {
+        req.response().setStatusCode(400).end("no websockets here");
+        return;
+      }
+      req.body().compose(body -> upstream.request(new io.vertx.core.http.RequestOptions().setMethod(req.method())
+              .setHost("127.0.0.1").setPort(portA).setURI(req.uri()).setHeaders(req.headers()).setIdleTimeout(60_000))
+          .compose(up -> up.send(body)))
+          .compose(resp -> resp.body().map(b -> {
+            req.response().setStatusCode(resp.statusCode()).end(b);
+            return b;
+          }))
+          .onFailure(e -> req.response().setStatusCode(502).end());
+    }).listen(proxyPort, "127.0.0.1").await();
+    try (HeraldClient c = client("sdk-poll", Hubs.url(proxyPort)).build()) {
+      ConfigView view = c.subscribe(ns);
+      assertTrue(view.awaitInitial(Duration.ofSeconds(10)), "initial state by long poll");
+      assertEquals("ws", view.getString("mode", null));
+      assertFalse(c.connected());
+      long v2 = Hubs.write(portA, ns, "mode", "poll");
+      Hubs.await(10_000, () -> view.version() == v2, "the change arrives by long poll");
+      assertEquals("poll", view.getString("mode", null));
+    } finally {
+      vertx.close().await();
+    }
+  }
 }
