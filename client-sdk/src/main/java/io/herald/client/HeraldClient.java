@@ -76,6 +76,7 @@ public final class HeraldClient implements AutoCloseable {
   private final io.vertx.core.http.HttpClient http;
   private volatile boolean closed;
   private volatile boolean connected;
+  private volatile Thread dispatchThread;
 
   private HeraldClient(Builder b) {
     this.endpoints = List.copyOf(b.endpoints);
@@ -98,6 +99,7 @@ public final class HeraldClient implements AutoCloseable {
     this.dispatcher = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "herald-client-dispatch-" + clientId);
       t.setDaemon(true);
+      dispatchThread = t;
       return t;
     });
     context.runOnContext(v -> {
@@ -133,15 +135,16 @@ public final class HeraldClient implements AutoCloseable {
       return existing;
     }
     ConfigView view = new ConfigView(namespace);
+    // Load the cache before the view is visible to the connection, so no hub answer can race it.
+    Cache.Entry cached = cache == null ? null : cache.read(namespace);
+    if (cached != null) {
+      view.loadFromCache(cached);
+    }
     if (views.putIfAbsent(namespace, view) != null) {
       return views.get(namespace);
     }
-    if (cache != null) {
-      Cache.Entry e = cache.read(namespace);
-      if (e != null) {
-        view.loadFromCache(e);
-        LOG.info("herald: " + namespace + " starts from the local cache at version " + e.version());
-      }
+    if (cached != null) {
+      LOG.info("herald: " + namespace + " starts from the local cache at version " + cached.version());
     }
     context.runOnContext(v -> {
       if (current != null) {
@@ -188,7 +191,7 @@ public final class HeraldClient implements AutoCloseable {
       lastFrameAt = System.currentTimeMillis();
       ws.textMessageHandler(text -> {
         lastFrameAt = System.currentTimeMillis();
-        dispatcher.execute(() -> handle(gen, text));
+        dispatch(() -> handle(gen, text));
       });
       ws.pongHandler(b -> lastFrameAt = System.currentTimeMillis());
       ws.exceptionHandler(e -> LOG.fine("herald: connection to " + ep + ": " + e));
@@ -247,7 +250,7 @@ public final class HeraldClient implements AutoCloseable {
         .onComplete(ar -> {
           if (ar.succeeded() && !ar.result().isEmpty()) {
             String text = ar.result();
-            dispatcher.execute(() -> {
+            dispatch(() -> {
               handle(gen, text);
               context.runOnContext(v -> poll(gen, ep, view));
             });
@@ -305,6 +308,14 @@ public final class HeraldClient implements AutoCloseable {
   }
 
   // ---- frames, on the dispatch thread, in arrival order ----
+
+  private void dispatch(Runnable task) {
+    try {
+      dispatcher.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      // close() is under way: frames still arriving are dropped
+    }
+  }
 
   private void handle(int gen, String text) {
     JsonObject f;
@@ -381,15 +392,18 @@ public final class HeraldClient implements AutoCloseable {
     send(gen, ack);
   }
 
-  /** Closes the connection and stops every thread this client started. */
+  /**
+   * Closes the connection and stops every thread this client started. Called from a listener or
+   * from the client's own Vert.x context it does not wait (it would wait on itself); the threads
+   * stop right after.
+   */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
-    dispatcher.shutdown();
-    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    io.vertx.core.Promise<Void> socketClosed = io.vertx.core.Promise.promise();
     context.runOnContext(v -> {
       vertx.cancelTimer(heartbeatTimer);
       WebSocket ws = current;
@@ -399,18 +413,29 @@ public final class HeraldClient implements AutoCloseable {
       (ws == null ? io.vertx.core.Future.<Void>succeededFuture() : ws.close((short) 1000, "client closed"))
           .transform(x -> wsClient.close())
           .transform(x -> http.close())
-          .onComplete(x -> done.complete());
+          .onComplete(x -> socketClosed.complete());
     });
-    try {
-      done.future().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-      dispatcher.awaitTermination(5, TimeUnit.SECONDS);
-      if (ownsVertx) {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Runnable finish = () -> {
+      try {
+        socketClosed.future().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        dispatcher.shutdown();
+        dispatcher.awaitTermination(5, TimeUnit.SECONDS);
+        if (ownsVertx) {
+          // From outside Vert.x's own threads, whose tasks stop running as it closes.
+          vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        LOG.warning("herald: close did not finish cleanly: " + e);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      LOG.warning("herald: close did not finish cleanly: " + e);
+    };
+    if (Thread.currentThread() == dispatchThread || Vertx.currentContext() == context) {
+      Thread closer = new Thread(finish, "herald-client-close-" + clientId);
+      closer.setDaemon(true);
+      closer.start();
+    } else {
+      finish.run();
     }
   }
 

@@ -41,7 +41,9 @@ final class ClientStateWriter {
   }
 
   void record(ClientRow row) {
-    dirty.put(row.namespace() + '\u0000' + row.clientId(), row);
+    // An older connection's row (say its late close) never replaces a newer connection's, as in SQL.
+    dirty.merge(row.namespace() + '\u0000' + row.clientId(), row,
+        (old, next) -> next.connectedAt() >= old.connectedAt() ? next : old);
     schedule(intervalMs);
   }
 
@@ -96,8 +98,13 @@ final class ClientStateWriter {
     return inFlight;
   }
 
-  /** For shutdown: write everything pending, retrying a failed write once. */
+  /** For shutdown: write everything pending, batch after batch (a failed batch is retried a few times). */
   Future<Void> drain() {
-    return flush().recover(e -> flush()).compose(v -> dirty.isEmpty() ? Future.succeededFuture() : flush());
+    return drain(50);
+  }
+
+  private Future<Void> drain(int rounds) {
+    return flush().transform(ar -> (dirty.isEmpty() && !flushing) || rounds <= 1
+        ? Future.succeededFuture() : drain(rounds - 1));
   }
 }

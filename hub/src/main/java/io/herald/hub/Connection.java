@@ -125,7 +125,11 @@ final class Connection {
       case "subscribe" -> subscribe(frame);
       case "unsubscribe" -> unsubscribe(frame);
       case "ack" -> ack(frame);
-      case "ping" -> send(new JsonObject().put("type", "pong").encode());
+      case "ping" -> {
+        if (!paused) {
+          send(new JsonObject().put("type", "pong").encode());
+        }
+      }
       default -> protocolError("unknown_type", "unknown frame type " + Limits.quoteShort((String) type), null);
     }
   }

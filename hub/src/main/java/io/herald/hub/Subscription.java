@@ -18,6 +18,8 @@ final class Subscription {
   private boolean live;
   /** Bumped by every catch-up, so the answer of an outdated one is dropped. */
   private int generation;
+  /** A catch-up asked for while the connection was paused: run when it drains. -1 when none. */
+  private long pendingSince = -1;
 
   // What the client reported through acks, as written to client_state.
   long appliedVersion;
@@ -56,6 +58,11 @@ final class Subscription {
   void catchUp(long since, boolean fromMemory) {
     live = false;
     int gen = ++generation;
+    if (conn.paused()) {
+      // Nothing more goes into a full write queue, however often the client asks.
+      pendingSince = since;
+      return;
+    }
     if (fromMemory && since > 0) {
       List<RevisionBus.Frame> frames = feed.framesAfter(since);
       if (frames != null) {
@@ -101,7 +108,11 @@ final class Subscription {
 
   /** After the connection's write queue drained: one merged delta to wherever the feed is now. */
   void resume() {
-    if (live && sent < feed.known()) {
+    if (pendingSince >= 0) {
+      long since = pendingSince;
+      pendingSince = -1;
+      catchUp(since, false);
+    } else if (live && sent < feed.known()) {
       catchUp(sent, false);
     }
   }
