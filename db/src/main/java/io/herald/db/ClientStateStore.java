@@ -76,6 +76,17 @@ public final class ClientStateStore {
     });
   }
 
+  /** How many clients applied, rejected, and (connected) still lack a version. */
+  public record RolloutCounts(long applied, long rejected, long pending) {
+  }
+
+  public Future<RolloutCounts> rolloutCounts(String namespace, long version) {
+    return pool.preparedQuery(Sql.ROLLOUT_COUNTS).execute(Tuple.of(namespace, version)).map(rows -> {
+      Row r = rows.iterator().next();
+      return new RolloutCounts(r.getLong("applied"), r.getLong("rejected"), r.getLong("pending"));
+    });
+  }
+
   /** Marks every client of a node disconnected: at start (after a crash) and when a node leaves. */
   public Future<Integer> disconnectNode(String node) {
     return pool.preparedQuery(Sql.DISCONNECT_NODE).execute(Tuple.of(node)).map(rows -> rows.rowCount());

@@ -128,6 +128,16 @@ final class Sql {
              connected, connected_at, last_seen
       FROM client_state WHERE namespace = $1 ORDER BY client_id COLLATE "C\"""";
 
+  /** Rollout counts of version $2 without shipping every row: what a waiting request polls. */
+  static final String ROLLOUT_COUNTS = """
+      SELECT count(*) FILTER (WHERE applied_version >= $2) AS applied,
+             count(*) FILTER (WHERE applied_version < $2
+                              AND COALESCE(status = 'rejected' AND rejected_version >= $2, false)) AS rejected,
+             count(*) FILTER (WHERE applied_version < $2
+                              AND NOT COALESCE(status = 'rejected' AND rejected_version >= $2, false)
+                              AND connected) AS pending
+      FROM client_state WHERE namespace = $1""";
+
   static final String DISCONNECT_NODE = """
       UPDATE client_state SET connected = false, last_seen = now() WHERE node = $1 AND connected""";
 }

@@ -76,16 +76,23 @@ final class Connection {
 
   /** Writes one frame; {@code bytes} is its UTF-8 size, computed once per revision for fan-out. */
   void send(String text, int bytes) {
+    if (write(text)) {
+      fanout.metrics.bytesSent.increment(bytes);
+    }
+  }
+
+  /** Writes without counting: the fan-out loop counts once per frame, not once per socket. */
+  boolean write(String text) {
     if (closed) {
-      return;
+      return false;
     }
     ws.writeTextMessage(text);
-    fanout.metrics.bytesSent.increment(bytes);
     if (!paused && ws.writeQueueFull()) {
       // Stop queueing for this client: it gets one merged delta when its queue drains.
       paused = true;
       fanout.metrics.slowConsumerEvents.increment();
     }
+    return true;
   }
 
   void sendError(String code, String message, String namespace) {

@@ -123,8 +123,17 @@ final class Feed {
     while (recent.size() > RECENT_FRAMES || (recentBytes > RECENT_BYTES && recent.size() > 1)) {
       recentBytes -= recent.pollFirst().text().length();
     }
+    int written = 0;
     for (Subscription s : List.copyOf(subscriptions)) {
-      s.offer(f);
+      if (s.offer(f)) {
+        written++;
+      }
+    }
+    if (written > 0) {
+      // Metrics once per frame and event loop: per socket they would cost as much as the writes.
+      fanout.metrics.deltasSent.increment(written);
+      fanout.metrics.bytesSent.increment((double) written * f.bytes());
+      fanout.metrics.pushed(f.committedAt());
     }
   }
 

@@ -50,7 +50,7 @@ final class HubMetrics {
     gapFills = Counter.builder("herald_gap_fills_total")
         .description("Revisions read back from the database because their event was missing or late").register(registry);
     pushLatency = Timer.builder("herald_push_latency")
-        .description("From commit on the writing node to the delta written to a client socket")
+        .description("From commit on the writing node to the delta written to the last live subscriber of an event loop")
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
         .register(registry);

@@ -3,6 +3,7 @@ package io.herald.hub;
 import io.herald.db.ClientRow;
 import io.herald.db.ClientStateStore;
 import io.herald.db.ConfigStore;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -107,28 +108,37 @@ final class RolloutEndpoint {
         return;
       }
       checking = true;
-      clients.list(ns).onComplete(ar -> {
-        checking = false;
-        if (done) {
-          return;
-        }
-        if (ar.failed()) {
-          finish();
-          ctx.fail(ar.cause());
-          return;
-        }
-        JsonObject rollout = rollout(ns, version, ar.result());
-        boolean complete = rollout.getBoolean("complete");
-        if (complete || System.currentTimeMillis() >= deadline) {
-          finish();
-          ctx.json(rollout);
-        } else if (again) {
-          again = false;
-          check();
-        } else {
-          waitMore();
-        }
-      });
+      // Poll cheap counts while waiting; read every row only for the answer.
+      boolean last = System.currentTimeMillis() >= deadline;
+      (last ? Future.succeededFuture((ClientStateStore.RolloutCounts) null) : clients.rolloutCounts(ns, version))
+          .compose(counts -> counts != null && counts.pending() > 0
+              ? Future.succeededFuture((List<ClientRow>) null)
+              : clients.list(ns))
+          .onComplete(ar -> {
+            checking = false;
+            if (done) {
+              return;
+            }
+            if (ar.failed()) {
+              finish();
+              ctx.fail(ar.cause());
+              return;
+            }
+            if (ar.result() != null) {
+              JsonObject rollout = rollout(ns, version, ar.result());
+              if (rollout.getBoolean("complete") || System.currentTimeMillis() >= deadline) {
+                finish();
+                ctx.json(rollout);
+                return;
+              }
+            }
+            if (again) {
+              again = false;
+              check();
+            } else {
+              waitMore();
+            }
+          });
     }
 
     private void waitMore() {

@@ -36,18 +36,20 @@ final class Subscription {
     return sent;
   }
 
-  void offer(RevisionBus.Frame f) {
+  /** Writes the frame if it is this client's next version; true when written (the feed counts them). */
+  boolean offer(RevisionBus.Frame f) {
     if (!live || conn.paused()) {
-      return; // it reconciles with the feed when its catch-up or the drain comes
+      return false; // it reconciles with the feed when its catch-up or the drain comes
     }
     if (sent == f.version() - 1) {
-      conn.send(f.text(), f.bytes());
+      conn.write(f.text());
       sent = f.version();
-      conn.fanout.metrics.deltasSent.increment();
-      conn.fanout.metrics.pushed(f.committedAt());
-    } else if (sent < f.version() - 1) {
+      return true;
+    }
+    if (sent < f.version() - 1) {
       catchUp(sent, false);
     }
+    return false;
   }
 
   /**

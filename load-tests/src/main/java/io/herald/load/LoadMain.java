@@ -22,6 +22,7 @@ public final class LoadMain {
     Map<String, String> opts = parse(Arrays.copyOfRange(args, 1, args.length));
     switch (args[0]) {
       case "latency" -> new LatencyScenario(opts).run();
+      case "fanout" -> new FanoutScenario(opts).run();
       default -> {
         System.err.println("unknown scenario: " + args[0]);
         usage();
@@ -52,6 +53,7 @@ public final class LoadMain {
 
         scenarios:
           latency   one subscriber; writes at a fixed rate; write -> delta percentiles
+          fanout    N clients on one hub; W spaced writes; first/last delivery, acks durable, heap per connection
 
         common options:
           --spawn-hub PATH    start a hub from this jar on a fresh database (default: hub/target/herald-hub.jar
@@ -67,6 +69,13 @@ public final class LoadMain {
           --warmup N          writes not counted (default 200)
           --cluster N         spawn N clustered hubs; write on the first, subscribe on the second
           --subscriber-url U  with --url: subscribe on this hub instead (cross-node latency)
+
+        fanout options (always spawns its hub):
+          --clients N         connected clients (default 10000)
+          --writes N          writes (default 20)
+          --spacing-ms N      pause between writes (default 1000)
+          --with-floor false  skip the bare-broadcast floor run
+          --acks false        clients do not ack (to see what acking costs)
         """);
   }
 }

@@ -1,0 +1,340 @@
+package io.herald.load;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Histogram;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * N clients subscribed to one namespace; W writes spaced apart. Per write: time from the write
+ * request to the first and the last client receiving the delta, and until the hub's rollout API
+ * says every client's ack is durable. Also the hub's heap and RSS per idle connection.
+ */
+final class FanoutScenario {
+
+  private final Map<String, String> opts;
+
+  FanoutScenario(Map<String, String> opts) {
+    this.opts = opts;
+  }
+
+  /** What the clients connect to: the hub, or the bare broadcast floor. */
+  private interface Target extends AutoCloseable {
+    String name();
+
+    URI url();
+
+    String token();
+
+    long pid();
+
+    /** Makes one new version reach the clients; completes with its number. */
+    Future<Long> publish(HttpClient http, int value);
+
+    /** Completes when every client's ack of {@code version} is durable, or with null when there are no acks. */
+    Future<JsonObject> acks(HttpClient http, long version);
+  }
+
+  void run() throws Exception {
+    int clients = Integer.parseInt(opts.getOrDefault("clients", "10000"));
+    int writes = Integer.parseInt(opts.getOrDefault("writes", "20"));
+    long spacingMs = Long.parseLong(opts.getOrDefault("spacing-ms", "1000"));
+    boolean withFloor = !"false".equals(opts.getOrDefault("with-floor", "true"));
+    String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
+    Path hubJar = Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar"));
+
+    JsonObject report = new JsonObject()
+        .put("scenario", "fanout")
+        .put("date", Instant.now().toString())
+        .put("machine", Report.machine())
+        .put("command", "java -jar load-tests/target/herald-load.jar fanout --clients " + clients + " --writes " + writes
+            + " --spacing-ms " + spacingMs + (withFloor ? "" : " --with-floor false"))
+        .put("clients", clients).put("writes", writes);
+    if (withFloor) {
+      try (Target floor = floor()) {
+        report.put("floor", measure(floor, clients, writes, spacingMs));
+      }
+    }
+    HubProcess hubProcess = HubProcess.start(hubJar, dbServer, Map.of());
+    try (Target hub = hub(hubProcess)) {
+      report.put("hub", measure(hub, clients, writes, spacingMs));
+    }
+    if (withFloor) {
+      double ratio = report.getJsonObject("hub").getDouble("median_last_ms")
+          / report.getJsonObject("floor").getDouble("median_last_ms");
+      report.put("ratio_hub_to_floor_last_client", Math.round(ratio * 100) / 100.0);
+    }
+    Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "fanout", report);
+    System.out.println(report.encodePrettily());
+    System.out.println("report: " + file);
+  }
+
+  private static Target hub(HubProcess p) {
+    return new Target() {
+      private long seen;
+
+      public String name() {
+        return "hub";
+      }
+
+      public URI url() {
+        return URI.create(p.url);
+      }
+
+      public String token() {
+        return p.token;
+      }
+
+      public long pid() {
+        return p.pid();
+      }
+
+      public Future<Long> publish(HttpClient http, int value) {
+        return write(http, p.token, "bench.fanout", value).map(r -> r.getLong("version"));
+      }
+
+      public Future<JsonObject> acks(HttpClient http, long version) {
+        return get(http, p.token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s");
+      }
+
+      public void close() throws Exception {
+        p.close();
+      }
+    };
+  }
+
+  private static Target floor() throws Exception {
+    int port = HubProcess.freePort();
+    String jar = Path.of(FanoutScenario.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    Process process = new ProcessBuilder("java", "-Xmx2g", "-cp", jar, FloorServer.class.getName(), Integer.toString(port))
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      try {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/ready")
+            .toURL().openConnection();
+        if (c.getResponseCode() == 200) {
+          break;
+        }
+      } catch (java.io.IOException notYet) {
+        if (System.currentTimeMillis() > deadline || !process.isAlive()) {
+          throw new IllegalStateException("floor server did not start");
+        }
+        Thread.sleep(100);
+      }
+    }
+    return new Target() {
+      public String name() {
+        return "floor";
+      }
+
+      public URI url() {
+        return URI.create("http://127.0.0.1:" + port);
+      }
+
+      public String token() {
+        return "none";
+      }
+
+      public long pid() {
+        return process.pid();
+      }
+
+      public Future<Long> publish(HttpClient http, int value) {
+        return http.request(new RequestOptions().setMethod(HttpMethod.POST).setPort(port).setHost("127.0.0.1")
+                .setURI("/broadcast?version=" + value))
+            .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> (long) value);
+      }
+
+      public Future<JsonObject> acks(HttpClient http, long version) {
+        return Future.succeededFuture(null);
+      }
+
+      public void close() throws Exception {
+        process.destroy();
+        process.waitFor();
+      }
+    };
+  }
+
+  private static long versionOf(String frame) {
+    int i = frame.indexOf("\"version\":") + 10;
+    long v = 0;
+    while (i < frame.length() && Character.isDigit(frame.charAt(i))) {
+      v = v * 10 + (frame.charAt(i++) - '0');
+    }
+    return v;
+  }
+
+  private JsonObject measure(Target target, int clients, int writes, long spacingMs) throws Exception {
+    boolean acks = !"false".equals(opts.getOrDefault("acks", "true"));
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    try {
+      URI url = target.url();
+      String ns = "bench.fanout";
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
+          .setDefaultPort(url.getPort()));
+      long v0 = target.publish(http, 0).await(30, TimeUnit.SECONDS);
+      long[] memBefore = memory(target.pid());
+
+      AtomicLongArray receivedAt = new AtomicLongArray(clients * (writes + 1));
+      WebSocketClient wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(clients + 10)
+          .setConnectTimeout(60_000));
+      List<WebSocket> sockets = new ArrayList<>();
+      long connectStart = System.nanoTime();
+      int inFlight = 200;
+      for (int start = 0; start < clients; start += inFlight) {
+        List<Future<?>> batch = new ArrayList<>();
+        for (int i = start; i < Math.min(clients, start + inFlight); i++) {
+          int id = i;
+          Promise<Void> subscribed = Promise.promise();
+          batch.add(wsClient.connect(new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort())
+                  .setURI("/v1/ws").putHeader("Authorization", "Bearer " + target.token()))
+              .compose(ws -> {
+                synchronized (sockets) {
+                  sockets.add(ws);
+                }
+                ws.textMessageHandler(text -> {
+                  long now = System.nanoTime();
+                  // Frames start with their type; parse no more than the version (the generator shares the CPU).
+                  if (text.startsWith("{\"type\":\"snapshot\"")) {
+                    subscribed.tryComplete();
+                  } else if (text.startsWith("{\"type\":\"delta\"")) {
+                    long version = versionOf(text);
+                    long v = version - v0;
+                    if (v >= 1 && v <= writes) {
+                      receivedAt.set((int) (id * (writes + 1) + v), now);
+                    }
+                    if (acks) ws.writeTextMessage("{\"type\":\"ack\",\"namespace\":\"" + ns + "\",\"version\":" + version
+                        + ",\"status\":\"applied\"}");
+                  }
+                });
+                ws.writeTextMessage(new JsonObject().put("type", "hello").put("client_id", "fan-" + id).encode());
+                ws.writeTextMessage(new JsonObject().put("type", "subscribe").put("namespace", ns).encode());
+                return subscribed.future();
+              }));
+        }
+        Future.all(batch).await(120, TimeUnit.SECONDS);
+      }
+      double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
+      long[] memAfter = memory(target.pid());
+
+      double[] first = new double[writes];
+      double[] last = new double[writes];
+      double[] durable = new double[writes];
+      Histogram all = new Histogram(60_000_000L, 3);
+      for (int w = 1; w <= writes; w++) {
+        long sent = System.nanoTime();
+        long version = target.publish(http, w).await(30, TimeUnit.SECONDS);
+        int slot = (int) (version - v0);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int have;
+        do {
+          have = 0;
+          for (int c = 0; c < clients; c++) {
+            if (receivedAt.get(c * (writes + 1) + slot) != 0) {
+              have++;
+            }
+          }
+          if (have < clients) {
+            Thread.sleep(2);
+          }
+        } while (have < clients && System.nanoTime() < deadline);
+        long min = Long.MAX_VALUE;
+        long max = 0;
+        for (int c = 0; c < clients; c++) {
+          long t = receivedAt.get(c * (writes + 1) + slot);
+          if (t != 0) {
+            min = Math.min(min, t);
+            max = Math.max(max, t);
+            all.recordValue(Math.max(0, (t - sent) / 1000));
+          }
+        }
+        first[w - 1] = (min - sent) / 1e6;
+        last[w - 1] = have < clients ? Double.NaN : (max - sent) / 1e6;
+        JsonObject rollout = acks ? target.acks(http, version).await(40, TimeUnit.SECONDS) : null;
+        durable[w - 1] = rollout == null ? Double.NaN
+            : rollout.getInteger("applied") == clients ? (System.nanoTime() - sent) / 1e6 : Double.NaN;
+        System.out.printf("%s write %2d: first %.1f ms, last %.1f ms (%d/%d), all acks durable %.1f ms%n",
+            target.name(), w, first[w - 1], last[w - 1], have, clients, durable[w - 1]);
+        Thread.sleep(spacingMs);
+      }
+      for (WebSocket ws : sockets) {
+        ws.close();
+      }
+      return new JsonObject()
+          .put("connect_seconds", connectSeconds)
+          .put("median_first_ms", median(first))
+          .put("median_last_ms", median(last))
+          .put("median_acks_durable_ms", median(durable))
+          .put("deliveries", Report.percentiles(all))
+          .put("heap_bytes_per_connection", (memAfter[0] - memBefore[0]) / (double) clients)
+          .put("rss_bytes_per_connection", (memAfter[1] - memBefore[1]) / (double) clients);
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private static Future<JsonObject> write(HttpClient http, String token, String ns, int value) {
+    String body = new JsonObject().put("changes", new JsonArray().add(new JsonObject().put("key", "k")
+        .put("op", "put").put("value", value))).encode();
+    return http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/namespaces/" + ns + "/revisions")
+            .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json"))
+        .compose(req -> req.send(body)).compose(resp -> resp.body()).map(b -> b.toJsonObject());
+  }
+
+  private static Future<JsonObject> get(HttpClient http, String token, String uri) {
+    return http.request(new RequestOptions().setMethod(HttpMethod.GET).setURI(uri).setIdleTimeout(60_000)
+            .putHeader("Authorization", "Bearer " + token))
+        .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject());
+  }
+
+  /** Hub heap used after a full GC (jcmd) and RSS, from the process itself. */
+  private static long[] memory(long pid) throws Exception {
+    new ProcessBuilder("jcmd", Long.toString(pid), "GC.run").redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    Process p = new ProcessBuilder("jcmd", Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+    String info = new String(p.getInputStream().readAllBytes());
+    p.waitFor();
+    long heap = 0;
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
+    if (m.find()) {
+      heap = Long.parseLong(m.group(1)) * 1024;
+    }
+    long rss = 0;
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        rss = Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+      }
+    }
+    return new long[] {heap, rss};
+  }
+
+  /** The median, or null when there is nothing to take it of (no acks on the floor). */
+  private static Double median(double[] xs) {
+    double[] s = Arrays.stream(xs).filter(d -> !Double.isNaN(d)).sorted().toArray();
+    return s.length == 0 ? null : Math.round(s[s.length / 2] * 10) / 10.0;
+  }
+}
