@@ -2,6 +2,7 @@ package io.herald.db;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.Json;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -42,9 +43,49 @@ public final class ConfigStore {
    */
   public Future<Revision> append(String namespace, List<Change> changes, Long expectedVersion,
                                  String author, String message) {
-    return pool.withTransaction(conn -> bumpHead(conn, namespace, expectedVersion)
-        .compose(version -> checkDeletedKeysExist(conn, namespace, changes)
-            .compose(v -> insert(conn, namespace, version, KIND_WRITE, null, changes, author, message))));
+    List<Change> sorted = sorted(changes);
+    String text = message == null ? "" : message;
+    Tuple params = Tuple.tuple().addString(namespace).addLong(expectedVersion).addString(author).addString(text);
+    addChangeArrays(params, sorted);
+    return pool.preparedQuery(Sql.APPEND_FUNCTION).execute(params)
+        .map(rows -> {
+          Row r = rows.iterator().next();
+          long version = r.getLong(0);
+          RevisionInfo info = new RevisionInfo(namespace, version, version - 1, KIND_WRITE, null, author, text,
+              sorted.size(), r.getOffsetDateTime(1));
+          return new Revision(info, List.copyOf(sorted));
+        })
+        .recover(e -> {
+          if (e instanceof PgException pg && Sql.VERSION_CONFLICT.equals(pg.getSqlState())) {
+            return Future.failedFuture(new StoreException.VersionConflict(namespace,
+                expectedVersion == null ? -1 : expectedVersion, Long.parseLong(pg.getDetail())));
+          }
+          if (e instanceof PgException pg && Sql.KEY_NOT_FOUND.equals(pg.getSqlState())) {
+            return Future.failedFuture(new StoreException.KeyNotFound(namespace, pg.getDetail()));
+          }
+          return Future.failedFuture(e);
+        });
+  }
+
+  private static List<Change> sorted(List<Change> changes) {
+    List<Change> sorted = new ArrayList<>(changes);
+    sorted.sort((a, b) -> a.key().compareTo(b.key()));
+    return sorted;
+  }
+
+  /** Appends three parallel arrays: keys, ops, and values as JSON text (null for deletes). */
+  private static void addChangeArrays(Tuple params, List<Change> sorted) {
+    int n = sorted.size();
+    String[] keys = new String[n];
+    String[] ops = new String[n];
+    String[] values = new String[n];
+    for (int i = 0; i < n; i++) {
+      Change c = sorted.get(i);
+      keys[i] = c.key();
+      ops[i] = c.op().wire();
+      values[i] = c.op() == Change.Op.PUT ? Json.encode(c.value()) : null;
+    }
+    params.addArrayOfString(keys).addArrayOfString(ops).addArrayOfString(values);
   }
 
   /**
@@ -78,40 +119,17 @@ public final class ConfigStore {
     });
   }
 
-  private Future<Void> checkDeletedKeysExist(SqlConnection conn, String namespace, List<Change> changes) {
-    String[] deleted = changes.stream()
-        .filter(c -> c.op() == Change.Op.DELETE).map(Change::key).toArray(String[]::new);
-    if (deleted.length == 0) {
-      return Future.succeededFuture();
-    }
-    return conn.preparedQuery(Sql.MISSING_KEYS)
-        .execute(Tuple.tuple().addString(namespace).addArrayOfString(deleted))
-        .compose(rows -> rows.size() == 0
-            ? Future.succeededFuture()
-            : Future.failedFuture(new StoreException.KeyNotFound(namespace, rows.iterator().next().getString(0))));
-  }
-
+  /** The multi-statement append a rollback needs (its changes are computed inside the transaction). */
   private Future<Revision> insert(SqlConnection conn, String namespace, long version, String kind, Long rollbackTo,
                                   List<Change> changes, String author, String message) {
-    List<Change> sorted = new ArrayList<>(changes);
-    sorted.sort((a, b) -> a.key().compareTo(b.key()));
-    int n = sorted.size();
-    String[] keys = new String[n];
-    String[] ops = new String[n];
-    String[] values = new String[n];
-    for (int i = 0; i < n; i++) {
-      Change c = sorted.get(i);
-      keys[i] = c.key();
-      ops[i] = c.op().wire();
-      values[i] = c.op() == Change.Op.PUT ? Json.encode(c.value()) : null;
-    }
+    List<Change> sorted = sorted(changes);
+    String text = message == null ? "" : message;
     Tuple params = Tuple.tuple()
-        .addString(namespace).addLong(version).addString(kind).addLong(rollbackTo)
-        .addString(author).addString(message == null ? "" : message)
-        .addArrayOfString(keys).addArrayOfString(ops).addArrayOfString(values);
+        .addString(namespace).addLong(version).addString(kind).addLong(rollbackTo).addString(author).addString(text);
+    addChangeArrays(params, sorted);
     return conn.preparedQuery(Sql.APPEND).execute(params).map(rows -> {
-      RevisionInfo info = new RevisionInfo(namespace, version, version - 1, kind, rollbackTo, author,
-          message == null ? "" : message, n, rows.iterator().next().getOffsetDateTime(0));
+      RevisionInfo info = new RevisionInfo(namespace, version, version - 1, kind, rollbackTo, author, text,
+          sorted.size(), rows.iterator().next().getOffsetDateTime(0));
       return new Revision(info, List.copyOf(sorted));
     });
   }

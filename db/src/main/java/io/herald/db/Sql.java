@@ -12,10 +12,11 @@ final class Sql {
       ON CONFLICT (name) DO UPDATE SET head = namespaces.head + 1, updated_at = now()
       RETURNING head""";
 
-  static final String MISSING_KEYS = """
-      SELECT k FROM unnest($2::text[]) AS k
-      WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.namespace = $1 AND e.key = k)
-      ORDER BY k LIMIT 1""";
+  /** A whole write in one statement (migration V2); see herald_append's error codes. */
+  static final String APPEND_FUNCTION =
+      "SELECT o_version, o_created_at FROM herald_append($1, $2, $3, $4, $5::text[], $6::text[], $7::text[])";
+  static final String VERSION_CONFLICT = "HR409";
+  static final String KEY_NOT_FOUND = "HR404";
 
   /**
    * Appends the revision and its changes and updates the current entries, in one round trip.

@@ -23,6 +23,7 @@ public final class LoadMain {
     switch (args[0]) {
       case "latency" -> new LatencyScenario(opts).run();
       case "fanout" -> new FanoutScenario(opts).run();
+      case "throughput" -> new ThroughputScenario(opts).run();
       default -> {
         System.err.println("unknown scenario: " + args[0]);
         usage();
@@ -54,6 +55,7 @@ public final class LoadMain {
         scenarios:
           latency   one subscriber; writes at a fixed rate; write -> delta percentiles
           fanout    N clients on one hub; W spaced writes; first/last delivery, acks durable, heap per connection
+          throughput W writers over K namespaces for a fixed time; durable revisions/s and write latency
 
         common options:
           --spawn-hub PATH    start a hub from this jar on a fresh database (default: hub/target/herald-hub.jar
@@ -76,6 +78,12 @@ public final class LoadMain {
           --spacing-ms N      pause between writes (default 1000)
           --with-floor false  skip the bare-broadcast floor run
           --acks false        clients do not ack (to see what acking costs)
+
+        throughput options (always spawns its hub):
+          --writers N         concurrent writers, one request in flight each (default 32)
+          --namespaces N      namespaces written at random (default 100)
+          --seconds N         measured time (default 20) after --warmup-seconds (default 5)
+          --db-pool N         the hub's HERALD_DB_POOL_SIZE (default 16)
         """);
   }
 }

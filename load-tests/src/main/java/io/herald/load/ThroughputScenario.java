@@ -1,0 +1,116 @@
+package io.herald.load;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Histogram;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * W writers, each with one request in flight, over K namespaces for a fixed time: durable
+ * revisions per second (every one is a committed PostgreSQL transaction) and write latency.
+ */
+final class ThroughputScenario {
+
+  private final Map<String, String> opts;
+
+  ThroughputScenario(Map<String, String> opts) {
+    this.opts = opts;
+  }
+
+  void run() throws Exception {
+    int writers = Integer.parseInt(opts.getOrDefault("writers", "32"));
+    int namespaces = Integer.parseInt(opts.getOrDefault("namespaces", "100"));
+    int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
+    int warmupSeconds = Integer.parseInt(opts.getOrDefault("warmup-seconds", "5"));
+    String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
+    HubProcess hub = HubProcess.start(Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar")), dbServer,
+        Map.of("HERALD_DB_POOL_SIZE", opts.getOrDefault("db-pool", "16")));
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    try {
+      URI url = URI.create(hub.url);
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
+          .setDefaultPort(url.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(writers));
+      Histogram latency = new Histogram(60_000_000L, 3);
+      AtomicLong done = new AtomicLong();
+      AtomicLong failed = new AtomicLong();
+      long start = System.nanoTime();
+      long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
+      long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+      Promise<Void> finished = Promise.promise();
+      AtomicLong running = new AtomicLong(writers);
+      for (int w = 0; w < writers; w++) {
+        int writer = w;
+        vertx.runOnContext(v -> loop(http, hub.token, writer, namespaces, measureFrom, end, latency, done, failed,
+            () -> {
+              if (running.decrementAndGet() == 0) {
+                finished.complete();
+              }
+            }));
+      }
+      finished.future().await(seconds + warmupSeconds + 60, TimeUnit.SECONDS);
+      double rate = done.get() / (double) seconds;
+      JsonObject report = new JsonObject()
+          .put("scenario", "throughput")
+          .put("date", Instant.now().toString())
+          .put("machine", Report.machine())
+          .put("command", "java -jar load-tests/target/herald-load.jar throughput --writers " + writers
+              + " --namespaces " + namespaces + " --seconds " + seconds)
+          .put("writers", writers).put("namespaces", namespaces).put("seconds", seconds)
+          .put("revisions_per_second", Math.round(rate))
+          .put("failed", failed.get())
+          .put("write_latency", Report.percentiles(latency));
+      Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "throughput", report);
+      System.out.println(report.encodePrettily());
+      System.out.println("report: " + file);
+    } finally {
+      vertx.close().await();
+      hub.close();
+    }
+  }
+
+  private static void loop(HttpClient http, String token, int writer, int namespaces, long measureFrom, long end,
+                           Histogram latency, AtomicLong done, AtomicLong failed, Runnable stopped) {
+    long now = System.nanoTime();
+    if (now >= end) {
+      stopped.run();
+      return;
+    }
+    String ns = "bench.tp." + ThreadLocalRandom.current().nextInt(namespaces);
+    String body = new JsonObject().put("changes", new JsonArray().add(new JsonObject().put("key", "w" + writer)
+        .put("op", "put").put("value", now))).encode();
+    http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/namespaces/" + ns + "/revisions")
+            .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json"))
+        .compose(req -> req.send(body))
+        .compose(resp -> resp.body().map(b -> resp.statusCode()))
+        .onComplete(ar -> {
+          long t = System.nanoTime();
+          if (ar.succeeded() && ar.result() == 201) {
+            if (now >= measureFrom) {
+              done.incrementAndGet();
+              synchronized (latency) {
+                latency.recordValue((t - now) / 1000);
+              }
+            }
+          } else if (now >= measureFrom) {
+            failed.incrementAndGet();
+          }
+          loop(http, token, writer, namespaces, measureFrom, end, latency, done, failed, stopped);
+        });
+  }
+}
