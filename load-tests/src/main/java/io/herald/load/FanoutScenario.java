@@ -127,8 +127,9 @@ final class FanoutScenario {
 
   private static Target floor() throws Exception {
     int port = HubProcess.freePort();
-    String jar = Path.of(FanoutScenario.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    Process process = new ProcessBuilder("java", "-Xmx2g", "-cp", jar, FloorServer.class.getName(), Integer.toString(port))
+    // This JVM's class path: the load-tests jar when run from it, the build's class path in tests.
+    String classPath = System.getProperty("java.class.path");
+    Process process = new ProcessBuilder("java", "-Xmx2g", "-cp", classPath, FloorServer.class.getName(), Integer.toString(port))
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     long deadline = System.currentTimeMillis() + 30_000;
     while (true) {

@@ -1,0 +1,70 @@
+package io.herald.load;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each scenario with a tiny profile, so the benchmarks keep working; no figure is judged here. */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+@DisplayName("Load-test scenarios, quick profiles against spawned hubs")
+class QuickProfilesIT {
+
+  private static Map<String, String> opts(Path reports, String... kv) {
+    Map<String, String> m = new HashMap<>();
+    m.put("spawn-hub", System.getProperty("herald.hub.jar", "../hub/target/herald-hub.jar"));
+    m.put("report-dir", reports.toString());
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  private static JsonObject report(Path dir, String scenario) throws Exception {
+    try (var files = Files.list(dir)) {
+      Path f = files.filter(p -> p.getFileName().toString().startsWith(scenario + "-")).findFirst().orElseThrow();
+      return new JsonObject(Files.readString(f));
+    }
+  }
+
+  @Test
+  @DisplayName("latency: every counted write reaches the subscriber")
+  void latency(@TempDir Path reports) throws Exception {
+    new LatencyScenario(opts(reports, "writes", "60", "rate", "50", "warmup", "10")).run();
+    JsonObject r = report(reports, "latency");
+    assertEquals(50, r.getJsonObject("write_to_delta").getLong("count"));
+    assertTrue(r.getJsonObject("write_to_delta").getDouble("p50_ms") > 0);
+  }
+
+  @Test
+  @DisplayName("fanout: every client gets every write, acks become durable, the floor ratio is reported")
+  void fanout(@TempDir Path reports) throws Exception {
+    new FanoutScenario(opts(reports, "clients", "50", "writes", "3", "spacing-ms", "50")).run();
+    JsonObject r = report(reports, "fanout");
+    assertNotNull(r.getJsonObject("hub").getDouble("median_last_ms"), "every client received every write");
+    assertNotNull(r.getJsonObject("hub").getDouble("median_acks_durable_ms"), "every ack became durable");
+    assertNotNull(r.getJsonObject("floor").getDouble("median_last_ms"));
+    assertTrue(r.getDouble("ratio_hub_to_floor_last_client") > 0);
+    assertEquals(150, r.getJsonObject("hub").getJsonObject("deliveries").getLong("count"));
+  }
+
+  @Test
+  @DisplayName("throughput: writers commit revisions without failures")
+  void throughput(@TempDir Path reports) throws Exception {
+    new ThroughputScenario(opts(reports, "writers", "4", "namespaces", "5", "seconds", "3", "warmup-seconds", "1")).run();
+    JsonObject r = report(reports, "throughput");
+    assertEquals(0, r.getLong("failed"));
+    assertTrue(r.getLong("revisions_per_second") > 0);
+  }
+}
