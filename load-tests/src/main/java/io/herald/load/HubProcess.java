@@ -92,10 +92,14 @@ final class HubProcess implements AutoCloseable {
 
   private static HubProcess start(Path jar, String dbServer, String database, String token,
                                   Map<String, String> extraEnv) throws Exception {
+    return startOn(jar, dbServer, database, token, freePort(), extraEnv);
+  }
+
+  private static HubProcess startOn(Path jar, String dbServer, String database, String token, int port,
+                                    Map<String, String> extraEnv) throws Exception {
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " does not exist: build it with mvn -DskipTests package");
     }
-    int port = freePort();
     String base = dbServer.substring(0, dbServer.lastIndexOf('/') + 1);
     Path log = Files.createTempFile("herald-hub-" + port + "-", ".log");
     ProcessBuilder pb = new ProcessBuilder("java", "-Xmx2g", "-jar", jar.toString())
@@ -133,6 +137,19 @@ final class HubProcess implements AutoCloseable {
 
   long pid() {
     return process.pid();
+  }
+
+  /** kill -9, as a crash. The database stays. */
+  void crash() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
+  /** A new hub process on the same port and database, after {@link #crash()}. */
+  HubProcess restart(Path jar) throws Exception {
+    HubProcess again = startOn(jar, dbServer, database, token, port, Map.of("HERALD_NODE_ID", "bench-storm"));
+    again.dropDatabaseOnClose = dropDatabaseOnClose;
+    dropDatabaseOnClose = false;
+    return again;
   }
 
   @Override

@@ -24,6 +24,7 @@ public final class LoadMain {
       case "latency" -> new LatencyScenario(opts).run();
       case "fanout" -> new FanoutScenario(opts).run();
       case "throughput" -> new ThroughputScenario(opts).run();
+      case "storm" -> new StormScenario(opts).run();
       default -> {
         System.err.println("unknown scenario: " + args[0]);
         usage();
@@ -56,6 +57,7 @@ public final class LoadMain {
           latency   one subscriber; writes at a fixed rate; write -> delta percentiles
           fanout    N clients on one hub; W spaced writes; first/last delivery, acks durable, heap per connection
           throughput W writers over K namespaces for a fixed time; durable revisions/s and write latency
+          storm     N clients; the hub is killed and restarted; time until all resumed, versions lost
 
         common options:
           --spawn-hub PATH    start a hub from this jar on a fresh database (default: hub/target/herald-hub.jar
@@ -84,6 +86,9 @@ public final class LoadMain {
           --namespaces N      namespaces written at random (default 100)
           --seconds N         measured time (default 20) after --warmup-seconds (default 5)
           --db-pool N         the hub's HERALD_DB_POOL_SIZE (default 16)
+
+        storm options (always spawns its hub):
+          --clients N         connected clients (default 10000)
         """);
   }
 }

@@ -67,4 +67,14 @@ class QuickProfilesIT {
     assertEquals(0, r.getLong("failed"));
     assertTrue(r.getLong("revisions_per_second") > 0);
   }
+
+  @Test
+  @DisplayName("storm: after the hub is killed and restarted every client resumes with no version lost")
+  void storm(@TempDir Path reports) throws Exception {
+    new StormScenario(opts(reports, "clients", "30")).run();
+    JsonObject r = report(reports, "storm");
+    assertEquals(0, r.getInteger("clients_not_at_head"));
+    assertEquals(0, r.getInteger("versions_lost_or_out_of_order"));
+    assertNotNull(r.getDouble("all_resumed_seconds_after_hub_up"));
+  }
 }
