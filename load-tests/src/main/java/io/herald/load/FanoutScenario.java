@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class FanoutScenario {
 
   private final Map<String, String> opts;
+  /** Every delivery's latency per target, for the plot. */
+  private final Map<String, Histogram> plots = new java.util.LinkedHashMap<>();
 
   FanoutScenario(Map<String, String> opts) {
     this.opts = opts;
@@ -72,6 +74,17 @@ final class FanoutScenario {
         .put("command", "java -jar load-tests/target/herald-load.jar fanout --clients " + clients + " --writes " + writes
             + " --spacing-ms " + spacingMs + (withFloor ? "" : " --with-floor false"))
         .put("clients", clients).put("writes", writes);
+    int clusterSize = Integer.parseInt(opts.getOrDefault("cluster", "1"));
+    int generators = Integer.parseInt(opts.getOrDefault("generators", "1"));
+    if (clusterSize > 1 || generators > 1) {
+      report.put("command", report.getString("command") + " --cluster " + clusterSize + " --generators " + generators);
+      report.put("hub", distributed(hubJar, dbServer, clients, writes, spacingMs, clusterSize, generators));
+      Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "fanout", report);
+      Report.plot(file, "fan-out to " + clients + " clients, " + clusterSize + " hubs: every delivery", plots);
+      System.out.println(report.encodePrettily());
+      System.out.println("report: " + file);
+      return;
+    }
     if (withFloor) {
       try (Target floor = floor()) {
         report.put("floor", measure(floor, clients, writes, spacingMs));
@@ -87,8 +100,127 @@ final class FanoutScenario {
       report.put("ratio_hub_to_floor_last_client", Math.round(ratio * 100) / 100.0);
     }
     Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "fanout", report);
+    Report.plot(file, "fan-out to " + clients + " clients: every delivery, write sent -> received", plots);
     System.out.println(report.encodePrettily());
     System.out.println("report: " + file);
+  }
+
+  /**
+   * Clients spread over several generator processes (each at most ~19,500 sockets, each from its
+   * own source address 127.0.0.2, .3, ...) and over {@code clusterSize} clustered hubs; writes go
+   * to the first hub. No floor here: the floor figure comes from the single-process run.
+   */
+  private JsonObject distributed(Path hubJar, String dbServer, int clients, int writes, long spacingMs,
+                                 int clusterSize, int generators) throws Exception {
+    List<HubProcess> hubs = clusterSize > 1 ? HubProcess.startCluster(hubJar, dbServer, clusterSize)
+        : List.of(HubProcess.start(hubJar, dbServer, Map.of()));
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    List<Process> workers = new ArrayList<>();
+    try {
+      Target writer = hub(hubs.get(0));
+      URI url = writer.url();
+      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
+          .setDefaultPort(url.getPort()));
+      long v0 = writer.publish(http, 0).await(30, TimeUnit.SECONDS);
+      long[][] before = new long[hubs.size()][];
+      for (int h = 0; h < hubs.size(); h++) {
+        before[h] = memory(hubs.get(h).pid());
+      }
+      String urls = String.join(",", hubs.stream().map(h -> h.url).toList());
+      List<java.io.BufferedReader> outputs = new ArrayList<>();
+      long connectStart = System.nanoTime();
+      for (int g = 0; g < generators; g++) {
+        int from = (int) ((long) g * clients / generators);
+        int to = (int) ((long) (g + 1) * clients / generators);
+        Process p = new ProcessBuilder("java", "-Xmx1500m", "-cp", System.getProperty("java.class.path"),
+            FanoutWorker.class.getName(), "--urls", urls, "--token", writer.token(), "--ns", "bench.fanout",
+            "--from", Integer.toString(from), "--to", Integer.toString(to), "--writes", Integer.toString(writes),
+            "--v0", Long.toString(v0), "--local-address", "127.0.0." + (2 + g))
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        workers.add(p);
+        outputs.add(new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())));
+      }
+      for (java.io.BufferedReader out : outputs) {
+        String line;
+        while ((line = out.readLine()) != null && !line.equals("READY")) {
+          // worker output before it is ready
+        }
+        if (line == null) {
+          throw new IllegalStateException("a generator process died while connecting");
+        }
+      }
+      double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
+      JsonArray perHubMemory = new JsonArray();
+      for (int h = 0; h < hubs.size(); h++) {
+        long[] after = memory(hubs.get(h).pid());
+        perHubMemory.add(new JsonObject().put("heap_bytes", after[0] - before[h][0]).put("rss_bytes", after[1] - before[h][1]));
+      }
+      long[] sent = new long[writes];
+      double[] durable = new double[writes];
+      Target last = hub(hubs.get(hubs.size() - 1));
+      for (int w = 1; w <= writes; w++) {
+        sent[w - 1] = System.nanoTime();
+        long version = writer.publish(http, w).await(30, TimeUnit.SECONDS);
+        JsonObject rollout = last.acks(http, version).await(60, TimeUnit.SECONDS);
+        durable[w - 1] = rollout != null && rollout.getInteger("applied") == clients
+            ? (System.nanoTime() - sent[w - 1]) / 1e6 : Double.NaN;
+        System.out.printf("write %2d: all acks durable %.1f ms%n", w, durable[w - 1]);
+        Thread.sleep(spacingMs);
+      }
+      StringBuilder sentLine = new StringBuilder("SENT ");
+      for (int w = 0; w < writes; w++) {
+        sentLine.append(w == 0 ? "" : ",").append(sent[w]);
+      }
+      long[] firstAt = new long[writes];
+      long[] lastAt = new long[writes];
+      long[] count = new long[writes];
+      Arrays.fill(firstAt, Long.MAX_VALUE);
+      Histogram all = new Histogram(600_000_000L, 3);
+      for (int g = 0; g < generators; g++) {
+        var in = new java.io.PrintStream(workers.get(g).getOutputStream(), true);
+        in.println(sentLine);
+        JsonObject r = new JsonObject(outputs.get(g).readLine());
+        for (int w = 0; w < writes; w++) {
+          Long f = r.getJsonArray("first").getLong(w);
+          Long l = r.getJsonArray("last").getLong(w);
+          if (f != null) {
+            firstAt[w] = Math.min(firstAt[w], f);
+            lastAt[w] = Math.max(lastAt[w], l);
+          }
+          count[w] += r.getJsonArray("count").getLong(w);
+        }
+        all.add(Histogram.decodeFromCompressedByteBuffer(
+            java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(r.getString("histogram"))), 0));
+      }
+      double[] first = new double[writes];
+      double[] lastMs = new double[writes];
+      for (int w = 0; w < writes; w++) {
+        first[w] = (firstAt[w] - sent[w]) / 1e6;
+        lastMs[w] = count[w] == clients ? (lastAt[w] - sent[w]) / 1e6 : Double.NaN;
+        System.out.printf("write %2d: first %.1f ms, last %.1f ms (%d/%d)%n", w + 1, first[w], lastMs[w], count[w], clients);
+      }
+      plots.put("hub x" + hubs.size(), all);
+      return new JsonObject()
+          .put("cluster_size", hubs.size())
+          .put("generators", generators)
+          .put("connect_seconds", connectSeconds)
+          .put("median_first_ms", median(first))
+          .put("median_last_ms", median(lastMs))
+          .put("median_acks_durable_ms", median(durable))
+          .put("deliveries", Report.percentiles(all))
+          .put("memory_per_hub", perHubMemory)
+          .put("heap_bytes_per_connection", perHubMemory.stream().mapToLong(o -> ((JsonObject) o).getLong("heap_bytes")).sum()
+              / (double) clients);
+    } finally {
+      for (Process p : workers) {
+        p.destroy();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+      vertx.close().await();
+      for (HubProcess h : hubs) {
+        h.close();
+      }
+    }
   }
 
   private static Target hub(HubProcess p) {
@@ -180,7 +312,7 @@ final class FanoutScenario {
     };
   }
 
-  private static long versionOf(String frame) {
+  static long versionOf(String frame) {
     int i = frame.indexOf("\"version\":") + 10;
     long v = 0;
     while (i < frame.length() && Character.isDigit(frame.charAt(i))) {
@@ -285,6 +417,7 @@ final class FanoutScenario {
       for (WebSocket ws : sockets) {
         ws.close();
       }
+      plots.put(target.name(), all);
       return new JsonObject()
           .put("connect_seconds", connectSeconds)
           .put("median_first_ms", median(first))

@@ -102,7 +102,14 @@ final class HubProcess implements AutoCloseable {
     }
     String base = dbServer.substring(0, dbServer.lastIndexOf('/') + 1);
     Path log = Files.createTempFile("herald-hub-" + port + "-", ".log");
-    ProcessBuilder pb = new ProcessBuilder("java", "-Xmx2g", "-jar", jar.toString())
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("java", "-Xmx2g"));
+    // Extra JVM options for spawned hubs, e.g. -XX:StartFlightRecording=... to profile them.
+    String extra = System.getenv("HERALD_BENCH_HUB_JVM_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(java.util.List.of(extra.trim().split("\\s+")));
+    }
+    command.addAll(java.util.List.of("-jar", jar.toString()));
+    ProcessBuilder pb = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
     pb.environment().put("HERALD_HTTP_PORT", Integer.toString(port));

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 final class LatencyScenario {
 
   private final Map<String, String> opts;
+  private static final Map<String, Histogram> PLOTS = new java.util.LinkedHashMap<>();
 
   LatencyScenario(Map<String, String> opts) {
     this.opts = opts;
@@ -71,8 +72,9 @@ final class LatencyScenario {
           .put("writes", writes).put("rate_per_s", rate).put("warmup", warmup)
           .mergeIn(result);
       Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "latency", report);
+      Path svg = Report.plot(file, "latency, " + report.getString("topology"), PLOTS);
       print(report);
-      System.out.println("report: " + file);
+      System.out.println("report: " + file + " (plot: " + svg.getFileName() + ")");
     } finally {
       vertx.close().await();
       for (HubProcess h : spawned) {
@@ -167,6 +169,10 @@ final class LatencyScenario {
     ws.close().await();
     http.close().await();
     wsClient.close().await();
+    PLOTS.clear();
+    PLOTS.put("write sent -> delta", endToEnd);
+    PLOTS.put("inserted -> delta", push);
+    PLOTS.put("write sent -> 201", commit);
     return new JsonObject()
         .put("write_to_delta", Report.percentiles(endToEnd))
         .put("insert_to_delta", Report.percentiles(push))

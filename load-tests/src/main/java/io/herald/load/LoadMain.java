@@ -80,6 +80,9 @@ public final class LoadMain {
           --spacing-ms N      pause between writes (default 1000)
           --with-floor false  skip the bare-broadcast floor run
           --acks false        clients do not ack (to see what acking costs)
+          --cluster N         N clustered hubs, clients spread over them, writes on the first (no floor)
+          --generators G      G generator processes, each from its own source address 127.0.0.(2+g);
+                              one process holds at most ~19,500 sockets here: 50,000 clients need 3
 
         throughput options (always spawns its hub):
           --writers N         concurrent writers, one request in flight each (default 32)

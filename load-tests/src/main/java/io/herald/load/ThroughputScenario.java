@@ -76,6 +76,8 @@ final class ThroughputScenario {
           .put("failed", failed.get())
           .put("write_latency", Report.percentiles(latency));
       Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "throughput", report);
+      Report.plot(file, "write latency, " + writers + " writers over " + namespaces + " namespaces",
+          Map.of("write sent -> 201", latency));
       System.out.println(report.encodePrettily());
       System.out.println("report: " + file);
     } finally {

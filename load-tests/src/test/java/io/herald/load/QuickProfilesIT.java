@@ -33,7 +33,8 @@ class QuickProfilesIT {
 
   private static JsonObject report(Path dir, String scenario) throws Exception {
     try (var files = Files.list(dir)) {
-      Path f = files.filter(p -> p.getFileName().toString().startsWith(scenario + "-")).findFirst().orElseThrow();
+      Path f = files.filter(p -> p.getFileName().toString().startsWith(scenario + "-") && p.toString().endsWith(".json"))
+          .findFirst().orElseThrow();
       return new JsonObject(Files.readString(f));
     }
   }
@@ -57,6 +58,9 @@ class QuickProfilesIT {
     assertNotNull(r.getJsonObject("floor").getDouble("median_last_ms"));
     assertTrue(r.getDouble("ratio_hub_to_floor_last_client") > 0);
     assertEquals(150, r.getJsonObject("hub").getJsonObject("deliveries").getLong("count"));
+    try (var files = Files.list(reports)) {
+      assertTrue(files.anyMatch(f -> f.toString().endsWith(".svg")), "the report comes with its plot");
+    }
   }
 
   @Test
