@@ -90,8 +90,10 @@ final class FanoutScenario {
         report.put("floor", measure(floor, clients, writes, spacingMs));
       }
     }
-    HubProcess hubProcess = HubProcess.start(hubJar, dbServer, Map.of());
-    try (Target hub = hub(hubProcess)) {
+    String url = opts.get("url");
+    try (Target hub = url != null
+        ? running(url, opts.getOrDefault("token", System.getenv("HERALD_ADMIN_TOKEN")))
+        : hub(HubProcess.start(hubJar, dbServer, Map.of()))) {
       report.put("hub", measure(hub, clients, writes, spacingMs));
     }
     if (withFloor) {
@@ -221,6 +223,38 @@ final class FanoutScenario {
         h.close();
       }
     }
+  }
+
+  /** A hub that runs already (--url, --token); its memory is not measured (its process is not ours). */
+  private static Target running(String url, String token) {
+    return new Target() {
+      public String name() {
+        return "hub";
+      }
+
+      public URI url() {
+        return URI.create(url);
+      }
+
+      public String token() {
+        return token;
+      }
+
+      public long pid() {
+        return -1;
+      }
+
+      public Future<Long> publish(HttpClient http, int value) {
+        return write(http, token, "bench.fanout", value).map(r -> r.getLong("version"));
+      }
+
+      public Future<JsonObject> acks(HttpClient http, long version) {
+        return get(http, token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s");
+      }
+
+      public void close() {
+      }
+    };
   }
 
   private static Target hub(HubProcess p) {
@@ -447,6 +481,9 @@ final class FanoutScenario {
 
   /** Hub heap used after a full GC (jcmd) and RSS, from the process itself. */
   private static long[] memory(long pid) throws Exception {
+    if (pid < 0) {
+      return new long[] {0, 0};
+    }
     new ProcessBuilder("jcmd", Long.toString(pid), "GC.run").redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     Process p = new ProcessBuilder("jcmd", Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();

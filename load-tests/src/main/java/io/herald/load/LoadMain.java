@@ -74,7 +74,7 @@ public final class LoadMain {
           --cluster N         spawn N clustered hubs; write on the first, subscribe on the second
           --subscriber-url U  with --url: subscribe on this hub instead (cross-node latency)
 
-        fanout options (always spawns its hub):
+        fanout options (spawns its hub unless --url; the floor is always spawned):
           --clients N         connected clients (default 10000)
           --writes N          writes (default 20)
           --spacing-ms N      pause between writes (default 1000)
@@ -84,7 +84,7 @@ public final class LoadMain {
           --generators G      G generator processes, each from its own source address 127.0.0.(2+g);
                               one process holds at most ~19,500 sockets here: 50,000 clients need 3
 
-        throughput options (always spawns its hub):
+        throughput options (spawns its hub unless --url):
           --writers N         concurrent writers, one request in flight each (default 32)
           --namespaces N      namespaces written at random (default 100)
           --seconds N         measured time (default 20) after --warmup-seconds (default 5)

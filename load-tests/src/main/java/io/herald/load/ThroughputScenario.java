@@ -39,11 +39,13 @@ final class ThroughputScenario {
     int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
     int warmupSeconds = Integer.parseInt(opts.getOrDefault("warmup-seconds", "5"));
     String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
-    HubProcess hub = HubProcess.start(Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar")), dbServer,
-        Map.of("HERALD_DB_POOL_SIZE", opts.getOrDefault("db-pool", "16")));
+    HubProcess hub = opts.containsKey("url") ? null
+        : HubProcess.start(Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar")), dbServer,
+            Map.of("HERALD_DB_POOL_SIZE", opts.getOrDefault("db-pool", "16")));
+    String token = hub != null ? hub.token : opts.getOrDefault("token", System.getenv("HERALD_ADMIN_TOKEN"));
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     try {
-      URI url = URI.create(hub.url);
+      URI url = URI.create(hub != null ? hub.url : opts.get("url"));
       HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
           .setDefaultPort(url.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(writers));
       Histogram latency = new Histogram(60_000_000L, 3);
@@ -56,7 +58,7 @@ final class ThroughputScenario {
       AtomicLong running = new AtomicLong(writers);
       for (int w = 0; w < writers; w++) {
         int writer = w;
-        vertx.runOnContext(v -> loop(http, hub.token, writer, namespaces, measureFrom, end, latency, done, failed,
+        vertx.runOnContext(v -> loop(http, token, writer, namespaces, measureFrom, end, latency, done, failed,
             () -> {
               if (running.decrementAndGet() == 0) {
                 finished.complete();
@@ -82,7 +84,9 @@ final class ThroughputScenario {
       System.out.println("report: " + file);
     } finally {
       vertx.close().await();
-      hub.close();
+      if (hub != null) {
+        hub.close();
+      }
     }
   }
 
