@@ -28,6 +28,7 @@ final class Connection {
   final String session = UUID.randomUUID().toString();
   final long connectedAt = System.currentTimeMillis();
   private final Map<String, Subscription> subscriptions = new HashMap<>();
+  private final Map<String, RolloutWatch> rolloutWatches = new HashMap<>();
   private String clientId;
   private JsonObject labels = new JsonObject();
   private String labelsJson = "{}";
@@ -132,6 +133,8 @@ final class Connection {
       case "subscribe" -> subscribe(frame);
       case "unsubscribe" -> unsubscribe(frame);
       case "ack" -> ack(frame);
+      case "watch_rollout" -> watchRollout(frame);
+      case "unwatch_rollout" -> unwatchRollout(frame);
       case "ping" -> {
         if (!paused) {
           send(new JsonObject().put("type", "pong").encode());
@@ -273,6 +276,38 @@ final class Connection {
     fanout.clientState.record(sub.row(true));
   }
 
+  /** Live rollout of a namespace's head, for operators; needs no hello (it is not a client of the namespace). */
+  private void watchRollout(JsonObject f) {
+    String ns = namespaceOf(f);
+    if (ns == null) {
+      return;
+    }
+    RolloutWatch watch = rolloutWatches.get(ns);
+    if (watch == null) {
+      if (rolloutWatches.size() >= RolloutWatch.MAX_PER_CONNECTION) {
+        protocolError("too_many_watches", "a connection may watch at most " + RolloutWatch.MAX_PER_CONNECTION
+            + " rollouts", ns);
+        return;
+      }
+      watch = fanout.watchRollout(this, ns);
+      rolloutWatches.put(ns, watch);
+    }
+    watch.refresh();
+  }
+
+  private void unwatchRollout(JsonObject f) {
+    String ns = namespaceOf(f);
+    if (ns == null) {
+      return;
+    }
+    RolloutWatch watch = rolloutWatches.remove(ns);
+    if (watch == null) {
+      protocolError("not_watching", "not watching the rollout of '" + ns + "'", ns);
+      return;
+    }
+    fanout.unwatchRollout(watch);
+  }
+
   private String namespaceOf(JsonObject f) {
     Object ns = f.getValue("namespace");
     if (!(ns instanceof String s) || !Limits.NAMESPACE.matcher(s).matches()) {
@@ -320,6 +355,8 @@ final class Connection {
       fanout.clientState.record(s.row(false));
     }
     subscriptions.clear();
+    rolloutWatches.values().forEach(fanout::unwatchRollout);
+    rolloutWatches.clear();
     fanout.connectionClosed(this);
   }
 

@@ -31,13 +31,18 @@ final class Fanout {
   private final Map<String, Feed> feeds = new HashMap<>();
   private final Set<Connection> connections = new HashSet<>();
   private final List<Consumer<RevisionBus.Frame>> listeners = new ArrayList<>();
+  private final Map<String, Set<RolloutWatch>> rolloutWatches = new HashMap<>();
+  private final io.herald.db.ClientStateStore clients;
   private MessageConsumer<String> consumer;
+  private MessageConsumer<io.vertx.core.json.JsonArray> ackConsumer;
   private long pingTimer = -1;
   private long headTimer = -1;
   private long presenceTimer = -1;
 
-  Fanout(Vertx vertx, ConfigStore store, HubMetrics metrics, ClientStateWriter clientState, HubOptions options) {
+  Fanout(Vertx vertx, ConfigStore store, io.herald.db.ClientStateStore clients, HubMetrics metrics,
+         ClientStateWriter clientState, HubOptions options) {
     this.vertx = vertx;
+    this.clients = clients;
     this.store = store;
     this.metrics = metrics;
     this.clientState = clientState;
@@ -48,10 +53,16 @@ final class Fanout {
   /** Registers the revision consumer; completes once it is registered (cluster-wide when clustered). */
   Future<Void> start() {
     consumer = vertx.eventBus().consumer(RevisionBus.REVISIONS, this::onRevision);
+    // Acks of a namespace landed somewhere in the cluster: its rollout watchers look again.
+    ackConsumer = vertx.eventBus().consumer(RevisionBus.ACKS, msg -> {
+      for (Object ns : msg.body()) {
+        refreshRollouts((String) ns);
+      }
+    });
     pingTimer = vertx.setPeriodic(options.wsPingIntervalMs(), t -> keepAlive());
     headTimer = vertx.setPeriodic(options.catchUpIntervalMs(), t -> checkHeads());
     presenceTimer = vertx.setPeriodic(options.presenceIntervalMs(), t -> refreshPresence());
-    return consumer.completion();
+    return Future.all(consumer.completion(), ackConsumer.completion()).mapEmpty();
   }
 
   /** Closes every connection with 1001 so clients reconnect elsewhere and resume. */
@@ -63,7 +74,8 @@ final class Fanout {
       c.close(Connection.CLOSE_GOING_AWAY, "hub shutting down");
       c.disconnectAll();
     }
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return consumer == null ? Future.succeededFuture()
+        : Future.all(consumer.unregister(), ackConsumer.unregister()).mapEmpty();
   }
 
   void accept(ServerWebSocket ws) {
@@ -94,6 +106,27 @@ final class Fanout {
     }
   }
 
+  RolloutWatch watchRollout(Connection conn, String namespace) {
+    RolloutWatch w = new RolloutWatch(conn, namespace, store, clients);
+    rolloutWatches.computeIfAbsent(namespace, ns -> new java.util.LinkedHashSet<>()).add(w);
+    return w;
+  }
+
+  void unwatchRollout(RolloutWatch w) {
+    w.stop();
+    Set<RolloutWatch> set = rolloutWatches.get(w.namespace);
+    if (set != null && set.remove(w) && set.isEmpty()) {
+      rolloutWatches.remove(w.namespace);
+    }
+  }
+
+  private void refreshRollouts(String namespace) {
+    Set<RolloutWatch> set = rolloutWatches.get(namespace);
+    if (set != null) {
+      List.copyOf(set).forEach(RolloutWatch::refresh);
+    }
+  }
+
   /** Long-poll watchers hear every committed revision this event loop receives. */
   void addListener(Consumer<RevisionBus.Frame> listener) {
     listeners.add(listener);
@@ -112,6 +145,7 @@ final class Fanout {
     for (Consumer<RevisionBus.Frame> l : List.copyOf(listeners)) {
       l.accept(frame);
     }
+    refreshRollouts(frame.namespace()); // a new head is a new rollout
   }
 
   /** Server pings keep idle connections open through proxies; a peer silent for two intervals is dead. */

@@ -40,7 +40,7 @@ final class HttpVerticle extends VerticleBase {
     ConfigStore store = new ConfigStore(pool);
     ClientStateStore clients = new ClientStateStore(pool);
     clientState = new ClientStateWriter(vertx, clients, metrics, options.ackFlushIntervalMs());
-    fanout = new Fanout(vertx, store, metrics, clientState, options);
+    fanout = new Fanout(vertx, store, clients, metrics, clientState, options);
     rollout = new RolloutEndpoint(vertx, store, clients);
 
     Router router = Router.router(vertx);

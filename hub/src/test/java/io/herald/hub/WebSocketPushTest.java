@@ -454,4 +454,54 @@ class WebSocketPushTest {
     assertEquals("leaving", row.getString("client_id"));
     assertFalse(row.getBoolean("connected"));
   }
+
+  /** Reads rollout frames until one satisfies the condition (each push reflects the latest state). */
+  private static JsonObject rolloutUntil(WsClient admin, java.util.function.Predicate<JsonObject> done) {
+    while (true) {
+      JsonObject f = admin.next("rollout");
+      if (done.test(f)) {
+        return f;
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("an operator's watch_rollout gets the head's rollout now and again as clients ack, reject and new versions land")
+  void liveRollout(Vertx vertx) {
+    String ns = "live.rollout";
+    long v1 = api.write(ns, "k", 1);
+    try (WsClient client = client(vertx, "rollout-client");
+         WsClient admin = WsClient.connect(vertx, hub.port(), "/v1/ws?access_token=" + TestHub.TOKEN, null,
+             new WebSocketClientOptions())) {
+      client.subscribe(ns, 0);
+      awaitRollout(ns, v1, r -> r.getInteger("pending") == 1);
+      admin.send(new JsonObject().put("type", "watch_rollout").put("namespace", ns));
+      JsonObject now = admin.next("rollout");
+      assertEquals(v1, now.getLong("version"));
+      assertEquals(1, now.getInteger("pending"));
+      assertFalse(now.getBoolean("complete"));
+
+      client.ack(ns, v1);
+      JsonObject applied = rolloutUntil(admin, r -> r.getInteger("applied") == 1);
+      assertTrue(applied.getBoolean("complete"));
+      assertEquals(new JsonArray().add("rollout-client"), applied.getJsonObject("clients").getJsonArray("applied"));
+
+      long v2 = api.write(ns, "k", 2);
+      JsonObject next = rolloutUntil(admin, r -> r.getLong("version") == v2);
+      assertEquals(1, next.getInteger("pending"), "a new head starts a new rollout");
+      client.apply(client.next("delta"));
+      client.reject(ns, v2, "k must be odd");
+      JsonObject rejected = rolloutUntil(admin, r -> r.getLong("version") == v2 && r.getInteger("rejected") == 1);
+      assertEquals("k must be odd", rejected.getJsonObject("clients").getJsonArray("rejected").getJsonObject(0)
+          .getString("error"));
+
+      admin.send(new JsonObject().put("type", "unwatch_rollout").put("namespace", ns));
+      admin.send(new JsonObject().put("type", "unwatch_rollout").put("namespace", ns));
+      JsonObject f = admin.next();
+      while ("rollout".equals(f.getString("type"))) {
+        f = admin.next(); // pushes already on their way before the unwatch
+      }
+      assertEquals("not_watching", f.getString("code"), f.encode());
+    }
+  }
 }
