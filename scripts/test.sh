@@ -5,6 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/ensure-postgres.sh || exit 1
+scripts/ensure-chromium.sh || exit 1
 
 mvn -B -ntp clean verify "$@"
 status=$?

@@ -54,6 +54,9 @@ final class HttpVerticle extends VerticleBase {
     new NamespaceEndpoint(store, this::committed).addRoutes(router);
     new PushEndpoint(fanout, store).addRoutes(router);
     rollout.addRoutes(router);
+    // The admin page (static files from the jar), GET only so that a wrong method on an API path
+    // stays a 405; unknown paths fall through to the JSON 404.
+    router.get("/*").handler(io.vertx.ext.web.handler.StaticHandler.create("webroot"));
 
     HttpServerOptions serverOptions = new HttpServerOptions()
         .setHost(options.host())

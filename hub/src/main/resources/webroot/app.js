@@ -1,0 +1,321 @@
+// Herald admin page: plain JavaScript against the HTTP API and the WebSocket (docs/http-api.md,
+// docs/protocol.md). The token lives in sessionStorage only, never in the page's URL.
+'use strict';
+
+const $ = (sel) => document.querySelector(sel);
+const state = { token: sessionStorage.getItem('herald.token'), ns: null, head: 0, entries: {}, ws: null, pendingEdit: null };
+
+const MESSAGES = {
+  unauthorized: 'That token was not accepted. Sign in again.',
+  version_conflict: 'Someone committed a newer version in the meantime.',
+  invalid_namespace: 'Namespace names use lower-case letters, digits, dots, dashes and underscores.',
+  invalid_key: 'Keys use letters, digits, dots, slashes, dashes and underscores.',
+  invalid_json: 'That is not valid JSON.',
+  value_too_large: 'That value is larger than 64 KiB.',
+  payload_too_large: 'That change is larger than 1 MiB.',
+  database_unavailable: 'The database is not answering right now. Try again in a moment.',
+};
+
+function say(text, isError) {
+  const s = $('#status');
+  s.textContent = text || '';
+  s.className = isError ? 'error' : '';
+}
+
+function explain(err) {
+  return MESSAGES[err.error] || err.message || 'Something went wrong.';
+}
+
+async function api(method, path, body, headers) {
+  const init = { method, headers: Object.assign({ Authorization: 'Bearer ' + state.token }, headers || {}) };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    init.headers['Content-Type'] = 'application/json';
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    throw { error: 'network', message: 'The hub cannot be reached.' };
+  }
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    if (res.status === 401) {
+      signOut();
+    }
+    throw Object.assign({ status: res.status }, data || { error: 'http_' + res.status, message: res.statusText });
+  }
+  return data;
+}
+
+function show(view) {
+  $('#sign-in-view').hidden = view !== 'sign-in';
+  $('#app-view').hidden = view !== 'app';
+  $('#sign-out').hidden = view !== 'app';
+}
+
+function signOut() {
+  sessionStorage.removeItem('herald.token');
+  state.token = null;
+  if (state.ws) {
+    state.ws.onclose = null;
+    state.ws.close();
+    state.ws = null;
+  }
+  show('sign-in');
+}
+
+$('#sign-in').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  state.token = $('#token').value.trim();
+  try {
+    await api('GET', '/v1/namespaces');
+    sessionStorage.setItem('herald.token', state.token);
+    $('#token').value = '';
+    say('');
+    start();
+  } catch (e) {
+    state.token = null;
+    say(e.error === 'unauthorized' ? MESSAGES.unauthorized : explain(e), true);
+  }
+});
+
+$('#sign-out').addEventListener('click', signOut);
+
+async function start() {
+  show('app');
+  connect();
+  await loadNamespaces();
+}
+
+// ---- WebSocket: live rollout of the selected namespace's head ----
+
+function connect() {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const ws = new WebSocket(proto + '//' + location.host + '/v1/ws?access_token=' + encodeURIComponent(state.token));
+  state.ws = ws;
+  ws.onopen = () => { if (state.ns) watch(state.ns); };
+  ws.onmessage = (ev) => {
+    const f = JSON.parse(ev.data);
+    if (f.type === 'rollout' && f.namespace === state.ns) {
+      showRollout(f);
+      if (f.version !== state.head) {
+        loadNamespace(state.ns, true); // someone committed: show the new head
+      }
+    }
+  };
+  ws.onclose = () => { if (state.token) setTimeout(connect, 1000); };
+}
+
+function watch(ns) {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) {
+    state.ws.send(JSON.stringify({ type: 'watch_rollout', namespace: ns }));
+  }
+}
+
+function unwatch(ns) {
+  if (ns && state.ws && state.ws.readyState === WebSocket.OPEN) {
+    state.ws.send(JSON.stringify({ type: 'unwatch_rollout', namespace: ns }));
+  }
+}
+
+async function showRollout(r) {
+  const total = r.applied + r.rejected + r.pending;
+  const pct = (n) => (total === 0 ? 0 : Math.round((100 * n) / total));
+  const bar = $('#rollout-bar');
+  bar.querySelector('.applied').style.width = pct(r.applied) + '%';
+  bar.querySelector('.rejected').style.width = pct(r.rejected) + '%';
+  bar.querySelector('.pending').style.width = pct(r.pending) + '%';
+  bar.setAttribute('aria-valuenow', String(pct(r.applied)));
+  $('#rollout-text').textContent = total === 0
+    ? 'Version ' + r.version + ': no connected client yet.'
+    : 'Version ' + r.version + ': ' + pct(r.applied) + '% applied (' + r.applied + ' applied, ' + r.rejected
+      + ' rejected, ' + r.pending + ' pending' + (r.disconnected ? ', ' + r.disconnected + ' disconnected' : '') + ').';
+  try {
+    const clients = await api('GET', '/v1/namespaces/' + r.namespace + '/clients');
+    const body = $('#client-table tbody');
+    body.replaceChildren(...clients.clients.map((c) => row([
+      c.client_id, c.node, Object.entries(c.labels).map(([k, v]) => k + '=' + v).join(', '),
+      String(c.applied_version), c.status, c.error || '', c.connected ? 'yes' : 'no'])));
+  } catch (e) {
+    say(explain(e), true);
+  }
+}
+
+// ---- namespaces, entries, history ----
+
+function row(cells) {
+  const tr = document.createElement('tr');
+  for (const c of cells) {
+    const td = document.createElement('td');
+    if (c instanceof Node) td.appendChild(c); else td.textContent = c;
+    tr.appendChild(td);
+  }
+  return tr;
+}
+
+function button(text, label, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = text;
+  b.setAttribute('aria-label', label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+async function loadNamespaces() {
+  try {
+    const data = await api('GET', '/v1/namespaces');
+    $('#namespace-list').replaceChildren(...data.namespaces.map((n) => {
+      const li = document.createElement('li');
+      const b = button(n.name + ' · v' + n.head + ' · ' + n.connected_clients + ' connected', 'Open namespace ' + n.name,
+        () => loadNamespace(n.name));
+      b.dataset.ns = n.name;
+      if (n.name === state.ns) b.setAttribute('aria-current', 'true');
+      li.appendChild(b);
+      return li;
+    }));
+  } catch (e) {
+    say(explain(e), true);
+  }
+}
+
+async function loadNamespace(ns, keepEditor) {
+  if (state.ns !== ns) {
+    unwatch(state.ns);
+    state.ns = ns;
+    watch(ns);
+  }
+  try {
+    const [snap, history] = await Promise.all([
+      api('GET', '/v1/namespaces/' + ns), api('GET', '/v1/namespaces/' + ns + '/revisions?limit=50')]);
+    state.head = snap.version;
+    state.entries = snap.entries;
+    $('#detail').hidden = false;
+    $('#detail-title').textContent = ns;
+    $('#detail-version').textContent = 'Version ' + snap.version;
+    $('#entries-table tbody').replaceChildren(...Object.entries(snap.entries).map(([k, v]) => row([
+      k, code(JSON.stringify(v)), button('Edit', 'Edit ' + k, () => edit(k))])));
+    $('#history-table tbody').replaceChildren(...history.revisions.map((r) => row([
+      String(r.version), r.kind + (r.rollback_to ? ' to v' + r.rollback_to : ''), r.author,
+      new Date(r.created_at).toLocaleString(), r.message,
+      r.version === snap.version ? '' : button('Roll back to v' + r.version, 'Roll back to version ' + r.version,
+        () => rollback(r.version))])));
+    $('#diff-to').value = snap.version;
+    $('#diff-from').value = Math.max(0, snap.version - 1);
+    if (!keepEditor) {
+      $('#conflict').hidden = true;
+    }
+    await loadNamespaces();
+  } catch (e) {
+    say(explain(e), true);
+  }
+}
+
+function code(text) {
+  const c = document.createElement('code');
+  c.textContent = text;
+  return c;
+}
+
+function edit(key) {
+  state.editBase = state.head; // a commit based on this version; a newer head means a conflict
+  $('#edit-key').value = key;
+  $('#edit-value').value = JSON.stringify(state.entries[key], null, 2);
+  $('#edit-error').textContent = '';
+  $('#edit-value').focus();
+}
+
+async function commit(key, valueText, message, ifMatch) {
+  try {
+    const r = await api('PUT', '/v1/namespaces/' + state.ns + '/entries/' + key, valueText,
+      { 'If-Match': '"' + ifMatch + '"', 'X-Herald-Message': message });
+    say('Committed version ' + r.version + '.');
+    $('#conflict').hidden = true;
+    await loadNamespace(state.ns);
+  } catch (e) {
+    if (e.error === 'version_conflict') {
+      state.pendingEdit = { key, valueText, message, head: e.head };
+      $('#conflict-text').textContent = 'Version ' + e.head + ' was committed while you edited (you started from version '
+        + ifMatch + '). Reload it, or commit your value on top of it.';
+      $('#conflict').hidden = false;
+      say(MESSAGES.version_conflict, true);
+    } else {
+      say(explain(e), true);
+    }
+  }
+}
+
+$('#editor').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const key = $('#edit-key').value.trim();
+  const text = $('#edit-value').value;
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    $('#edit-error').textContent = 'Not valid JSON: ' + e.message + '. Strings need double quotes, e.g. "on".';
+    return;
+  }
+  $('#edit-error').textContent = '';
+  await commit(key, text, $('#edit-message').value, state.editBase ?? state.head);
+  state.editBase = null;
+});
+
+$('#conflict-reload').addEventListener('click', () => loadNamespace(state.ns));
+$('#conflict-retry').addEventListener('click', () => {
+  const p = state.pendingEdit;
+  if (p) commit(p.key, p.valueText, p.message, p.head);
+});
+
+async function rollback(version) {
+  if (!confirm('Roll ' + state.ns + ' back to version ' + version + '? This commits a new version with its values.')) {
+    return;
+  }
+  try {
+    const r = await api('POST', '/v1/namespaces/' + state.ns + '/rollback',
+      { to_version: version, message: 'rollback to version ' + version + ' from the admin page' });
+    say('Rolled back: version ' + r.version + ' restores version ' + version + '.');
+    await loadNamespace(state.ns);
+  } catch (e) {
+    say(explain(e), true);
+  }
+}
+
+$('#diff-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  try {
+    const d = await api('GET', '/v1/namespaces/' + state.ns + '/diff?from=' + $('#diff-from').value + '&to=' + $('#diff-to').value);
+    const fmt = (c, side) => (side in c ? JSON.stringify(c[side]) : '');
+    $('#diff-table tbody').replaceChildren(...d.changes.map((c) => row([c.key, c.change, fmt(c, 'old_value'), fmt(c, 'value')])));
+    $('#diff-table').hidden = false;
+  } catch (e) {
+    say(explain(e), true);
+  }
+});
+
+$('#create-namespace').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const ns = $('#new-ns').value.trim();
+  let value;
+  try {
+    value = JSON.parse($('#new-ns-value').value);
+  } catch (e) {
+    say('The first value is not valid JSON.', true);
+    return;
+  }
+  try {
+    await api('POST', '/v1/namespaces/' + ns + '/revisions',
+      { message: 'created from the admin page', changes: [{ key: $('#new-ns-key').value.trim(), op: 'put', value }] });
+    say('Created ' + ns + '.');
+    await loadNamespace(ns);
+  } catch (e) {
+    say(explain(e), true);
+  }
+});
+
+if (state.token) {
+  start();
+} else {
+  show('sign-in');
+}

@@ -1,0 +1,209 @@
+package io.herald.hub;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The admin page in Debian's headless Chromium (chromium, chromium-driver; scripts/test.sh
+ * installs them). Saves screenshots of the main screens to docs/screenshots/.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+@DisplayName("The admin page in a real browser")
+class AdminPageTest {
+
+  private static TestHub hub;
+  private static Api api;
+  private static WebDriver browser;
+  private static WebDriverWait wait;
+
+  @BeforeAll
+  static void start(Vertx vertx) throws Exception {
+    hub = TestHub.start(AdminPageTest.class);
+    api = new Api(vertx, hub.port(), TestHub.TOKEN);
+    for (String binary : new String[] {"/usr/bin/chromium", "/usr/bin/chromedriver"}) {
+      if (!Files.isExecutable(Path.of(binary))) {
+        throw new IllegalStateException(binary + " is missing: run scripts/ensure-chromium.sh");
+      }
+    }
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary("/usr/bin/chromium");
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,800",
+        "--user-data-dir=" + Files.createTempDirectory("herald-chromium"));
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
+    browser = new ChromeDriver(service, options);
+    wait = new WebDriverWait(browser, Duration.ofSeconds(15));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    api.close();
+    hub.close();
+  }
+
+  private static WebElement visible(String css) {
+    return wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(css)));
+  }
+
+  private static void textAppears(String css, String text) {
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(css), text));
+  }
+
+  /** Scrolls the element to the top of the window, then saves a screenshot. */
+  private static void screenshot(String name, String scrollTo) throws Exception {
+    ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", scrollTo);
+    screenshot(name);
+  }
+
+  private static void screenshot(String name) throws Exception {
+    Path dir = Path.of(System.getProperty("herald.screenshots", "../docs/screenshots"));
+    Files.createDirectories(dir);
+    File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+    Files.copy(shot.toPath(), dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static void type(String css, String text) {
+    WebElement e = visible(css);
+    e.clear();
+    e.sendKeys(text);
+  }
+
+  @Test
+  @DisplayName("sign in, edit and commit, history and diff, rollback, live rollout to 100 %, a rejected ack's error")
+  void operatorJourney(Vertx vertx) throws Exception {
+    String ns = "shop.prod";
+    api.write(ns, "greeting", "hello", "limits/rps", 100);
+    String base = "http://127.0.0.1:" + hub.port() + "/";
+    browser.get(base);
+    screenshot("sign-in");
+
+    type("#token", "wrong-token");
+    browser.findElement(By.cssSelector("#sign-in button")).click();
+    textAppears("#status", "That token was not accepted");
+
+    type("#token", TestHub.TOKEN);
+    browser.findElement(By.cssSelector("#sign-in button")).click();
+    visible("#namespace-list button[data-ns='" + ns + "']").click();
+    textAppears("#detail-version", "Version 1");
+    assertTrue(!browser.getCurrentUrl().contains(TestHub.TOKEN), "the token never shows in the page URL");
+
+    // Invalid JSON is caught before anything is sent.
+    browser.findElement(By.cssSelector("button[aria-label='Edit greeting']")).click();
+    type("#edit-value", "bonjour");
+    browser.findElement(By.id("commit")).click();
+    textAppears("#edit-error", "Not valid JSON");
+    assertEquals(1, api.json("/v1/namespaces/" + ns).getLong("version"));
+
+    type("#edit-value", "\"bonjour\"");
+    type("#edit-message", "say it in French");
+    browser.findElement(By.id("commit")).click();
+    textAppears("#detail-version", "Version 2");
+    textAppears("#entries-table", "\"bonjour\"");
+    textAppears("#history-table", "say it in French");
+    assertEquals("bonjour", api.json("/v1/namespaces/" + ns).getJsonObject("entries").getString("greeting"));
+
+    type("#diff-from", "1");
+    type("#diff-to", "2");
+    browser.findElement(By.cssSelector("#diff-form button")).click();
+    textAppears("#diff-table", "greeting");
+    String diff = browser.findElement(By.id("diff-table")).getText();
+    assertTrue(diff.contains("changed") && diff.contains("\"hello\"") && diff.contains("\"bonjour\""), diff);
+    screenshot("history-and-diff", "#history-title");
+
+    // Someone else commits meanwhile: the page's edit is based on an older version.
+    browser.findElement(By.cssSelector("button[aria-label='Edit greeting']")).click();
+    api.send(HttpMethod.PUT, "/v1/namespaces/" + ns + "/entries/limits/rps", "200", Map.of());
+    type("#edit-value", "\"salut\"");
+    browser.findElement(By.id("commit")).click();
+    textAppears("#conflict-text", "Version 3 was committed while you edited");
+    browser.findElement(By.id("conflict-retry")).click();
+    textAppears("#detail-version", "Version 4");
+    assertEquals("salut", api.json("/v1/namespaces/" + ns).getJsonObject("entries").getString("greeting"));
+
+    // Roll back to version 1, confirming the dialog.
+    browser.findElement(By.cssSelector("button[aria-label='Roll back to version 1']")).click();
+    wait.until(ExpectedConditions.alertIsPresent()).accept();
+    textAppears("#detail-version", "Version 5");
+    JsonObject head = api.json("/v1/namespaces/" + ns);
+    assertEquals("hello", head.getJsonObject("entries").getString("greeting"));
+    assertEquals(100, head.getJsonObject("entries").getInteger("limits/rps"));
+    textAppears("#entries-table", "\"hello\"");
+    screenshot("entries", "header");
+
+    // Live rollout: a client connects, and the bar moves to 100 % when it acks.
+    try (WsClient client = WsClient.connect(vertx, hub.port(), TestHub.TOKEN)) {
+      client.hello("checkout-7f3", new JsonObject().put("app", "checkout"));
+      client.subscribe(ns, 0);
+      textAppears("#rollout-text", "0% applied");
+      client.ack(ns, 5);
+      textAppears("#rollout-text", "100% applied");
+      wait.until(ExpectedConditions.attributeToBe(By.id("rollout-bar"), "aria-valuenow", "100"));
+      textAppears("#client-table", "checkout-7f3");
+      screenshot("rollout", "#rollout-title");
+
+      long v6 = api.write(ns, "greeting", 42);
+      client.apply(client.next("delta"));
+      client.reject(ns, v6, "greeting must be a string");
+      textAppears("#rollout-text", "Version 6");
+      textAppears("#client-table", "greeting must be a string");
+      textAppears("#rollout-text", "1 rejected");
+    }
+
+    // Create a namespace from the page.
+    type("#new-ns", "Bad Name");
+    type("#new-ns-key", "flag");
+    type("#new-ns-value", "true");
+    browser.findElement(By.cssSelector("#create-namespace button")).click();
+    textAppears("#status", "Namespace names use lower-case letters");
+    type("#new-ns", "search.prod");
+    browser.findElement(By.cssSelector("#create-namespace button")).click();
+    visible("#namespace-list button[data-ns='search.prod']");
+    textAppears("#detail-title", "search.prod");
+    assertEquals(true, api.json("/v1/namespaces/search.prod").getJsonObject("entries").getBoolean("flag"));
+
+    // A narrow window still shows the namespace and its rollout.
+    browser.manage().window().setSize(new Dimension(420, 900));
+    assertTrue(visible("#rollout-bar").isDisplayed());
+    screenshot("narrow", "header");
+    browser.manage().window().setSize(new Dimension(1280, 800));
+
+    browser.findElement(By.id("sign-out")).click();
+    visible("#token");
+  }
+}
