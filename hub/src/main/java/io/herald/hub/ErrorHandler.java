@@ -75,6 +75,12 @@ final class ErrorHandler implements Handler<RoutingContext> {
     if (failure instanceof StoreException.VersionConflict e) {
       return new ApiException(409, "version_conflict", e.getMessage(), new JsonObject().put("head", e.head));
     }
+    if (failure != null && failure.getClass().getName().startsWith("io.netty.handler.codec")) {
+      // Netty refused to decode the request itself (an oversized field, a broken encoding).
+      return failure.getClass().getSimpleName().contains("TooLong")
+          ? ApiException.tooLarge("payload_too_large", "a part of the request is larger than the hub accepts")
+          : ApiException.badRequest("bad_request", "the request could not be decoded");
+    }
     if (failure instanceof DecodeException) {
       return ApiException.badRequest("invalid_json", "the request body is not valid JSON");
     }

@@ -32,6 +32,8 @@ final class NamespaceEndpoint {
 
   void addRoutes(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(Limits.MAX_REVISION_BYTES);
+    // Bodies are JSON: refuse forms before the body handler would start decoding them.
+    router.route(NS + "/*").handler(NamespaceEndpoint::refuseForms);
     router.get("/v1/namespaces").handler(this::list);
     router.get(NS).handler(this::snapshot);
     router.post(NS + "/revisions").handler(body).handler(this::appendRevision);
@@ -42,6 +44,16 @@ final class NamespaceEndpoint {
     router.delete(NS + "/entries/*").handler(this::deleteEntry);
     router.get(NS + "/diff").handler(this::diff);
     router.post(NS + "/rollback").handler(body).handler(this::rollback);
+  }
+
+  private static void refuseForms(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    if (type != null && (type.regionMatches(true, 0, "multipart/", 0, 10)
+        || type.regionMatches(true, 0, "application/x-www-form-urlencoded", 0, 33))) {
+      ctx.fail(new ApiException(415, "unsupported_media_type", "send the body as JSON (application/json)"));
+      return;
+    }
+    ctx.next();
   }
 
   static String namespace(RoutingContext ctx) {
