@@ -48,9 +48,10 @@ public final class HeraldHub {
     }
     HubOptions options = HubOptions.fromEnv(System.getenv());
     start(options).onSuccess(hub -> {
-      String url = "http://127.0.0.1:" + hub.port();
-      System.out.println("Herald hub " + options.nodeId() + " listening on " + url + " (WebSocket: ws://127.0.0.1:"
-          + hub.port() + "/v1/ws)" + (options.cluster() ? ", clustered on " + options.clusterHost() + ":"
+      String scheme = options.tls() ? "https" : "http";
+      String url = scheme + "://127.0.0.1:" + hub.port();
+      System.out.println("Herald hub " + options.nodeId() + " listening on " + url + " (WebSocket: "
+          + (options.tls() ? "wss" : "ws") + "://127.0.0.1:" + hub.port() + "/v1/ws)" + (options.cluster() ? ", clustered on " + options.clusterHost() + ":"
           + options.clusterPort() : ""));
       if (options.adminTokenGenerated()) {
         System.out.println("HERALD_ADMIN_TOKEN was not set; generated admin token (shown once): " + options.adminToken());
@@ -70,6 +71,9 @@ public final class HeraldHub {
   }
 
   public static Future<HeraldHub> start(HubOptions options) {
+    if ((options.tlsCertPath() == null) != (options.tlsKeyPath() == null)) {
+      return Future.failedFuture("HERALD_TLS_CERT and HERALD_TLS_KEY go together: set both for TLS, or neither");
+    }
     if (options.httpPort() == 0) {
       options = options.withHttpPort(freePort()); // every verticle instance must bind the same port
     }

@@ -64,6 +64,10 @@ final class HttpVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(MAX_FRAME_BYTES)
         .setMaxWebSocketMessageSize(MAX_FRAME_BYTES)
         .setTcpNoDelay(true);
+    if (options.tls()) {
+      serverOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+          .setCertPath(options.tlsCertPath()).setKeyPath(options.tlsKeyPath()));
+    }
     return Future.all(fanout.start(), rollout.consumer().completion())
         .compose(v -> vertx.createHttpServer(serverOptions).requestHandler(router).listen())
         .onSuccess(s -> server = s);

@@ -29,7 +29,9 @@ public record HubOptions(
     long ackFlushIntervalMs,
     long catchUpIntervalMs,
     long presenceIntervalMs,
-    long clusterHeartbeatTimeoutSeconds) {
+    long clusterHeartbeatTimeoutSeconds,
+    String tlsCertPath,
+    String tlsKeyPath) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/herald";
@@ -66,7 +68,9 @@ public record HubOptions(
         intVar(env, "HERALD_ACK_FLUSH_INTERVAL_MS", 5),
         intVar(env, "HERALD_CATCH_UP_INTERVAL_MS", 3_000),
         intVar(env, "HERALD_PRESENCE_INTERVAL_MS", 15_000),
-        intVar(env, "HERALD_CLUSTER_HEARTBEAT_TIMEOUT_S", 10));
+        intVar(env, "HERALD_CLUSTER_HEARTBEAT_TIMEOUT_S", 10),
+        blankToNull(env.get("HERALD_TLS_CERT")),
+        blankToNull(env.get("HERALD_TLS_KEY")));
   }
 
   /**
@@ -87,7 +91,16 @@ public record HubOptions(
   public HubOptions withHttpPort(int port) {
     return new HubOptions(host, port, dbUrl, dbPoolSize, adminToken, adminTokenGenerated, cluster, clusterName,
         clusterHost, clusterPort, clusterMembers, nodeId, eventLoops, wsPingIntervalMs, ackFlushIntervalMs,
-        catchUpIntervalMs, presenceIntervalMs, clusterHeartbeatTimeoutSeconds);
+        catchUpIntervalMs, presenceIntervalMs, clusterHeartbeatTimeoutSeconds, tlsCertPath, tlsKeyPath);
+  }
+
+  /** HTTPS and WSS when both a PEM certificate (chain) and its PEM private key are configured. */
+  public boolean tls() {
+    return tlsCertPath != null && tlsKeyPath != null;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
   }
 
   private static int intVar(Map<String, String> env, String name, int def) {
