@@ -25,6 +25,7 @@ final class Connection {
 
   final Fanout fanout;
   final ServerWebSocket ws;
+  final Principal principal;
   final String session = UUID.randomUUID().toString();
   final long connectedAt = System.currentTimeMillis();
   private final Map<String, Subscription> subscriptions = new HashMap<>();
@@ -37,9 +38,10 @@ final class Connection {
   private int errors;
   long lastHeard = System.currentTimeMillis();
 
-  Connection(Fanout fanout, ServerWebSocket ws) {
+  Connection(Fanout fanout, ServerWebSocket ws, Principal principal) {
     this.fanout = fanout;
     this.ws = ws;
+    this.principal = principal;
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> {
       lastHeard = System.currentTimeMillis();
@@ -182,7 +184,7 @@ final class Connection {
       return;
     }
     String ns = namespaceOf(f);
-    if (ns == null) {
+    if (ns == null || !allowed(Principal.Permission.FOLLOW, ns)) {
       return;
     }
     Object since = f.getValue("since");
@@ -279,7 +281,7 @@ final class Connection {
   /** Live rollout of a namespace's head, for operators; needs no hello (it is not a client of the namespace). */
   private void watchRollout(JsonObject f) {
     String ns = namespaceOf(f);
-    if (ns == null) {
+    if (ns == null || !allowed(Principal.Permission.ROLLOUT, ns)) {
       return;
     }
     RolloutWatch watch = rolloutWatches.get(ns);
@@ -306,6 +308,16 @@ final class Connection {
       return;
     }
     fanout.unwatchRollout(watch);
+  }
+
+  /** Answers a {@code forbidden} error frame when the connection's token may not do this. */
+  private boolean allowed(Principal.Permission permission, String ns) {
+    if (principal.may(permission, ns)) {
+      return true;
+    }
+    protocolError("forbidden", "token '" + principal.name() + "' (role " + principal.role() + ") may not "
+        + permission.name().toLowerCase() + " namespace '" + ns + "'", ns);
+    return false;
   }
 
   private String namespaceOf(JsonObject f) {

@@ -78,9 +78,18 @@ final class Fanout {
         : Future.all(consumer.unregister(), ackConsumer.unregister()).mapEmpty();
   }
 
-  void accept(ServerWebSocket ws) {
-    connections.add(new Connection(this, ws));
+  void accept(ServerWebSocket ws, Principal principal) {
+    connections.add(new Connection(this, ws, principal));
     metrics.connections.incrementAndGet();
+  }
+
+  /** A revoked token's connections on this event loop are closed with a clear reason. */
+  void revoked(String tokenId) {
+    for (Connection c : List.copyOf(connections)) {
+      if (tokenId.equals(c.principal.tokenId())) {
+        c.close(Connection.CLOSE_POLICY, "token revoked");
+      }
+    }
   }
 
   void connectionClosed(Connection c) {

@@ -27,6 +27,7 @@ final class HttpVerticle extends VerticleBase {
   private ClientStateWriter clientState;
   private RolloutEndpoint rollout;
   private HttpServer server;
+  private io.vertx.core.eventbus.MessageConsumer<String> revokedConsumer;
 
   HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster) {
     this.options = options;
@@ -50,7 +51,14 @@ final class HttpVerticle extends VerticleBase {
       router.errorHandler(status, errors);
     }
     new HealthEndpoint(pool, metrics.registry, options.nodeId(), cluster).addRoutes(router);
-    router.route("/v1/*").handler(new AuthHandler(options.adminToken()));
+    io.herald.db.TokenStore tokens = new io.herald.db.TokenStore(pool);
+    AuthHandler auth = new AuthHandler(options.adminToken(), tokens);
+    router.route("/v1/*").handler(auth);
+    revokedConsumer = vertx.eventBus().<String>consumer(TokensEndpoint.REVOKED, msg -> {
+      auth.evict(msg.body());
+      fanout.revoked(msg.body());
+    });
+    new TokensEndpoint(vertx, tokens).addRoutes(router);
     new NamespaceEndpoint(store, this::committed).addRoutes(router);
     new PushEndpoint(fanout, store).addRoutes(router);
     rollout.addRoutes(router);
@@ -68,7 +76,7 @@ final class HttpVerticle extends VerticleBase {
       serverOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
           .setCertPath(options.tlsCertPath()).setKeyPath(options.tlsKeyPath()));
     }
-    return Future.all(fanout.start(), rollout.consumer().completion())
+    return Future.all(fanout.start(), rollout.consumer().completion(), revokedConsumer.completion())
         .compose(v -> vertx.createHttpServer(serverOptions).requestHandler(router).listen())
         .onSuccess(s -> server = s);
   }

@@ -65,8 +65,10 @@ final class NamespaceEndpoint {
   }
 
   private void list(RoutingContext ctx) {
+    Principal who = AuthHandler.principal(ctx);
     store.listNamespaces()
-        .map(list -> new JsonObject().put("namespaces", new JsonArray(list.stream().map(Payloads::namespace).toList())))
+        .map(list -> new JsonObject().put("namespaces", new JsonArray(list.stream()
+            .filter(n -> who.covers(n.name())).map(Payloads::namespace).toList())))
         .onSuccess(ctx::json)
         .onFailure(ctx::fail);
   }
@@ -78,6 +80,7 @@ final class NamespaceEndpoint {
 
   private void snapshot(RoutingContext ctx) {
     String ns = namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.READ, ns);
     snapshotFor(ctx, ns)
         .onSuccess(s -> {
           String etag = etag(s.version());
@@ -93,6 +96,7 @@ final class NamespaceEndpoint {
 
   private void getEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.READ, ns);
     String key = entryKey(ctx);
     snapshotFor(ctx, ns)
         .onSuccess(s -> {
@@ -110,6 +114,7 @@ final class NamespaceEndpoint {
 
   private void appendRevision(RoutingContext ctx) {
     String ns = namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
     JsonObject body = Requests.jsonObjectBody(ctx);
     List<Change> changes = Requests.changes(body);
     String message = Limits.message(Requests.optionalString(body, "message"));
@@ -117,33 +122,36 @@ final class NamespaceEndpoint {
     if (expected == null) {
       expected = Requests.ifMatch(ctx);
     }
-    write(ctx, store.append(ns, changes, expected, AuthHandler.principal(ctx), message), 201);
+    write(ctx, store.append(ns, changes, expected, AuthHandler.principal(ctx).name(), message), 201);
   }
 
   private void putEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
     String key = entryKey(ctx);
     Object value = Requests.jsonBody(ctx);
     Limits.value(key, value);
     String message = Limits.message(ctx.request().getHeader("X-Herald-Message"));
-    write(ctx, store.append(ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx), AuthHandler.principal(ctx), message), 200);
+    write(ctx, store.append(ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx), AuthHandler.principal(ctx).name(), message), 200);
   }
 
   private void deleteEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
     String key = entryKey(ctx);
     String message = Limits.message(ctx.request().getHeader("X-Herald-Message"));
-    write(ctx, store.append(ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), AuthHandler.principal(ctx), message), 200);
+    write(ctx, store.append(ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), AuthHandler.principal(ctx).name(), message), 200);
   }
 
   private void rollback(RoutingContext ctx) {
     String ns = namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
     JsonObject body = Requests.jsonObjectBody(ctx);
     long to = Requests.requiredVersion(body, "to_version");
     String message = Requests.optionalString(body, "message");
     message = Limits.message(message == null ? "rollback to version " + to : message);
     Long expected = Requests.optionalVersion(body, "expected_version");
-    write(ctx, store.rollback(ns, to, expected, AuthHandler.principal(ctx), message), 201);
+    write(ctx, store.rollback(ns, to, expected, AuthHandler.principal(ctx).name(), message), 201);
   }
 
   private void write(RoutingContext ctx, Future<Revision> commit, int status) {
@@ -166,6 +174,7 @@ final class NamespaceEndpoint {
 
   private void history(RoutingContext ctx) {
     String ns = namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.READ, ns);
     long before = Requests.longParam(ctx, "before", Long.MAX_VALUE);
     long after = Requests.longParam(ctx, "after", 0L);
     long limit = Requests.longParam(ctx, "limit", (long) Limits.DEFAULT_HISTORY_PAGE);
@@ -189,12 +198,14 @@ final class NamespaceEndpoint {
 
   private void oneRevision(RoutingContext ctx) {
     String ns = namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.READ, ns);
     long version = Requests.pathVersion(ctx, "version");
     store.revision(ns, version).map(Payloads::revision).onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void diff(RoutingContext ctx) {
     String ns = namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.READ, ns);
     Long from = Requests.longParam(ctx, "from", null);
     Long to = Requests.longParam(ctx, "to", null);
     if (from == null) {

@@ -33,7 +33,8 @@ final class PushEndpoint {
     if (!ctx.request().canUpgradeToWebSocket()) {
       throw ApiException.badRequest("websocket_required", "/v1/ws speaks WebSocket only: send an Upgrade request");
     }
-    ctx.request().toWebSocket().onSuccess(fanout::accept).onFailure(ctx::fail);
+    Principal who = AuthHandler.principal(ctx);
+    ctx.request().toWebSocket().onSuccess(ws -> fanout.accept(ws, who)).onFailure(ctx::fail);
   }
 
   /**
@@ -42,6 +43,7 @@ final class PushEndpoint {
    */
   private void watch(RoutingContext ctx) {
     String ns = NamespaceEndpoint.namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.FOLLOW, ns);
     long since = Requests.longParam(ctx, "since", 0L);
     long timeoutMs = Requests.durationMillis(ctx, "timeout", DEFAULT_WATCH_MS, MAX_WATCH_MS);
     new Watch(ctx, ns, since, timeoutMs).start();

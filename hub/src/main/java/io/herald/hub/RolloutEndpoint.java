@@ -58,6 +58,7 @@ final class RolloutEndpoint {
 
   private void listClients(RoutingContext ctx) {
     String ns = NamespaceEndpoint.namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.ROLLOUT, ns);
     clients.list(ns)
         .map(rows -> new JsonObject().put("namespace", ns)
             .put("clients", new JsonArray(rows.stream().map(RolloutEndpoint::client).toList())))
@@ -67,6 +68,7 @@ final class RolloutEndpoint {
 
   private void acks(RoutingContext ctx) {
     String ns = NamespaceEndpoint.namespace(ctx);
+    AuthHandler.principal(ctx).require(Principal.Permission.ROLLOUT, ns);
     long version = Requests.pathVersion(ctx, "version");
     long waitMs = Requests.durationMillis(ctx, "wait", 0, MAX_WAIT_MS);
     store.head(ns).onSuccess(head -> {
