@@ -129,6 +129,23 @@ class ClusterIT {
   }
 
   @Test
+  @Order(0)
+  @DisplayName("a token revoked on one node closes its WebSocket on another within seconds")
+  void revocationAcrossNodes(Vertx vertx) {
+    io.vertx.core.buffer.Buffer created = apiA.post("/v1/tokens", new JsonObject().put("name", "cluster-client")
+        .put("role", "client").put("namespaces", new io.vertx.core.json.JsonArray().add("cluster.*"))).body();
+    JsonObject token = created.toJsonObject();
+    WsClient onC = WsClient.connect(vertx, c.port, token.getString("token"));
+    onC.hello("revoked-on-a");
+    onC.subscribe("cluster.revoke", 0);
+    assertEquals(200, apiA.send(io.vertx.core.http.HttpMethod.DELETE, "/v1/tokens/" + token.getString("id"), null,
+        Map.of()).statusCode());
+    assertEquals((short) 1008, onC.awaitClose());
+    assertEquals("token revoked", onC.ws.closeReason());
+    onC.close();
+  }
+
+  @Test
   @Order(1)
   @DisplayName("writes on one node reach the clients of every node in order; acks show on any node")
   void deliveryAcrossNodes(Vertx vertx) {
