@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
 final class Connection {
 
   static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}");
-  static final int MAX_SUBSCRIPTIONS = 256;
   static final int MAX_ERRORS = 100;
   static final int MAX_LABELS = 32;
   static final int MAX_ERROR_TEXT = 2_000;
@@ -38,10 +37,14 @@ final class Connection {
   private int errors;
   long lastHeard = System.currentTimeMillis();
 
-  Connection(Fanout fanout, ServerWebSocket ws, Principal principal) {
+  /** Called once when the connection ends: gives back its place in the token's connection count. */
+  private final Runnable released;
+
+  Connection(Fanout fanout, ServerWebSocket ws, Principal principal, Runnable released) {
     this.fanout = fanout;
     this.ws = ws;
     this.principal = principal;
+    this.released = released;
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> {
       lastHeard = System.currentTimeMillis();
@@ -198,8 +201,9 @@ final class Connection {
     }
     Subscription sub = subscriptions.get(ns);
     if (sub == null) {
-      if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
-        protocolError("too_many_subscriptions", "a connection may hold at most " + MAX_SUBSCRIPTIONS + " subscriptions", ns);
+      int max = fanout.options.maxSubscriptions();
+      if (subscriptions.size() >= max) {
+        protocolError("too_many_subscriptions", "a connection may hold at most " + max + " subscriptions", ns);
         return;
       }
       sub = fanout.subscribe(this, ns);
@@ -347,7 +351,7 @@ final class Connection {
     // An oversized frame (Netty) or message (Vert.x's aggregation) arrives here; say why before closing.
     String name = e.getClass().getSimpleName();
     if (name.contains("TooLong") || name.contains("CorruptedWebSocketFrame") || e instanceof IllegalStateException) {
-      close((short) 1009, "frame or message larger than " + HttpVerticle.MAX_FRAME_BYTES + " bytes");
+      close((short) 1009, "frame or message larger than " + fanout.options.maxFrameBytes() + " bytes");
     }
   }
 
@@ -370,6 +374,7 @@ final class Connection {
     rolloutWatches.values().forEach(fanout::unwatchRollout);
     rolloutWatches.clear();
     fanout.connectionClosed(this);
+    released.run();
   }
 
   /** For shutdown: the rows that say this connection's subscriptions are gone. */

@@ -78,8 +78,8 @@ final class Fanout {
         : Future.all(consumer.unregister(), ackConsumer.unregister()).mapEmpty();
   }
 
-  void accept(ServerWebSocket ws, Principal principal) {
-    connections.add(new Connection(this, ws, principal));
+  void accept(ServerWebSocket ws, Principal principal, Runnable released) {
+    connections.add(new Connection(this, ws, principal, released));
     metrics.connections.incrementAndGet();
   }
 

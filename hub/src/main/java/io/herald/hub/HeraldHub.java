@@ -144,7 +144,8 @@ public final class HeraldHub {
 
   private static Future<HeraldHub> deploy(Vertx vertx, Pool pool, HubOptions options, HubMetrics metrics,
                                           ClusterStatus cluster) {
-    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster),
+    TokenLimits limits = new TokenLimits(options.writeRatePerToken(), options.maxConnectionsPerToken());
+    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits),
             new DeploymentOptions().setInstances(options.eventLoops()))
         .map(id -> new HeraldHub(vertx, pool, options, options.httpPort(), id));
   }

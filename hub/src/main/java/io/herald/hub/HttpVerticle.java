@@ -17,8 +17,6 @@ import io.vertx.sqlclient.Pool;
  */
 final class HttpVerticle extends VerticleBase {
 
-  static final int MAX_FRAME_BYTES = 1024 * 1024;
-
   private final HubOptions options;
   private final Pool pool;
   private final HubMetrics metrics;
@@ -29,7 +27,10 @@ final class HttpVerticle extends VerticleBase {
   private HttpServer server;
   private io.vertx.core.eventbus.MessageConsumer<String> revokedConsumer;
 
-  HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster) {
+  private final TokenLimits limits;
+
+  HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster, TokenLimits limits) {
+    this.limits = limits;
     this.options = options;
     this.pool = pool;
     this.metrics = metrics;
@@ -59,8 +60,8 @@ final class HttpVerticle extends VerticleBase {
       fanout.revoked(msg.body());
     });
     new TokensEndpoint(vertx, tokens).addRoutes(router);
-    new NamespaceEndpoint(store, this::committed).addRoutes(router);
-    new PushEndpoint(fanout, store).addRoutes(router);
+    new NamespaceEndpoint(store, this::committed, limits).addRoutes(router);
+    new PushEndpoint(fanout, store, limits).addRoutes(router);
     rollout.addRoutes(router);
     // The admin page (static files from the jar), GET only so that a wrong method on an API path
     // stays a 405; unknown paths fall through to the JSON 404.
@@ -69,9 +70,12 @@ final class HttpVerticle extends VerticleBase {
     HttpServerOptions serverOptions = new HttpServerOptions()
         .setHost(options.host())
         .setPort(options.httpPort())
-        .setMaxWebSocketFrameSize(MAX_FRAME_BYTES)
-        .setMaxWebSocketMessageSize(MAX_FRAME_BYTES)
-        .setTcpNoDelay(true);
+        .setMaxWebSocketFrameSize(options.maxFrameBytes())
+        .setMaxWebSocketMessageSize(options.maxFrameBytes())
+        .setTcpNoDelay(true)
+        // Connections with no traffic either way are closed; WebSockets stay busy with pings.
+        .setIdleTimeout(options.httpIdleTimeoutSeconds())
+        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
     if (options.tls()) {
       serverOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
           .setCertPath(options.tlsCertPath()).setKeyPath(options.tlsKeyPath()));

@@ -31,7 +31,12 @@ public record HubOptions(
     long presenceIntervalMs,
     long clusterHeartbeatTimeoutSeconds,
     String tlsCertPath,
-    String tlsKeyPath) {
+    String tlsKeyPath,
+    int writeRatePerToken,
+    int maxConnectionsPerToken,
+    int maxSubscriptions,
+    int maxFrameBytes,
+    int httpIdleTimeoutSeconds) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/herald";
@@ -70,7 +75,12 @@ public record HubOptions(
         intVar(env, "HERALD_PRESENCE_INTERVAL_MS", 15_000),
         intVar(env, "HERALD_CLUSTER_HEARTBEAT_TIMEOUT_S", 10),
         blankToNull(env.get("HERALD_TLS_CERT")),
-        blankToNull(env.get("HERALD_TLS_KEY")));
+        blankToNull(env.get("HERALD_TLS_KEY")),
+        intVar(env, "HERALD_WRITE_RATE_PER_TOKEN", 200),
+        intVar(env, "HERALD_MAX_CONNECTIONS_PER_TOKEN", 20_000),
+        intVar(env, "HERALD_MAX_SUBSCRIPTIONS", 256),
+        intVar(env, "HERALD_MAX_FRAME_BYTES", 1024 * 1024),
+        intVar(env, "HERALD_HTTP_IDLE_TIMEOUT_S", 300));
   }
 
   /**
@@ -91,7 +101,8 @@ public record HubOptions(
   public HubOptions withHttpPort(int port) {
     return new HubOptions(host, port, dbUrl, dbPoolSize, adminToken, adminTokenGenerated, cluster, clusterName,
         clusterHost, clusterPort, clusterMembers, nodeId, eventLoops, wsPingIntervalMs, ackFlushIntervalMs,
-        catchUpIntervalMs, presenceIntervalMs, clusterHeartbeatTimeoutSeconds, tlsCertPath, tlsKeyPath);
+        catchUpIntervalMs, presenceIntervalMs, clusterHeartbeatTimeoutSeconds, tlsCertPath, tlsKeyPath,
+        writeRatePerToken, maxConnectionsPerToken, maxSubscriptions, maxFrameBytes, httpIdleTimeoutSeconds);
   }
 
   /** HTTPS and WSS when both a PEM certificate (chain) and its PEM private key are configured. */

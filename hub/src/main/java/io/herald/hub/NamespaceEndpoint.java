@@ -24,10 +24,12 @@ final class NamespaceEndpoint {
 
   private final ConfigStore store;
   private final Consumer<Revision> committed;
+  private final TokenLimits limits;
 
-  NamespaceEndpoint(ConfigStore store, Consumer<Revision> committed) {
+  NamespaceEndpoint(ConfigStore store, Consumer<Revision> committed, TokenLimits limits) {
     this.store = store;
     this.committed = committed;
+    this.limits = limits;
   }
 
   void addRoutes(Router router) {
@@ -44,6 +46,15 @@ final class NamespaceEndpoint {
     router.delete(NS + "/entries/*").handler(this::deleteEntry);
     router.get(NS + "/diff").handler(this::diff);
     router.post(NS + "/rollback").handler(body).handler(this::rollback);
+  }
+
+  private void rateLimit(RoutingContext ctx) {
+    long retryAfter = limits.acquireWrite(AuthHandler.principal(ctx));
+    if (retryAfter > 0) {
+      ctx.response().putHeader("Retry-After", Long.toString(retryAfter));
+      throw new ApiException(429, "rate_limited", "this token's write rate limit is reached; retry in "
+          + retryAfter + " s");
+    }
   }
 
   private static void refuseForms(RoutingContext ctx) {
@@ -115,6 +126,7 @@ final class NamespaceEndpoint {
   private void appendRevision(RoutingContext ctx) {
     String ns = namespace(ctx);
     AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
+    rateLimit(ctx);
     JsonObject body = Requests.jsonObjectBody(ctx);
     List<Change> changes = Requests.changes(body);
     String message = Limits.message(Requests.optionalString(body, "message"));
@@ -128,6 +140,7 @@ final class NamespaceEndpoint {
   private void putEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
     AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
+    rateLimit(ctx);
     String key = entryKey(ctx);
     Object value = Requests.jsonBody(ctx);
     Limits.value(key, value);
@@ -138,6 +151,7 @@ final class NamespaceEndpoint {
   private void deleteEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
     AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
+    rateLimit(ctx);
     String key = entryKey(ctx);
     String message = Limits.message(ctx.request().getHeader("X-Herald-Message"));
     write(ctx, store.append(ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), AuthHandler.principal(ctx).name(), message), 200);
@@ -146,6 +160,7 @@ final class NamespaceEndpoint {
   private void rollback(RoutingContext ctx) {
     String ns = namespace(ctx);
     AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
+    rateLimit(ctx);
     JsonObject body = Requests.jsonObjectBody(ctx);
     long to = Requests.requiredVersion(body, "to_version");
     String message = Requests.optionalString(body, "message");

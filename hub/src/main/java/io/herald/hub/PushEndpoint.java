@@ -18,10 +18,12 @@ final class PushEndpoint {
 
   private final Fanout fanout;
   private final ConfigStore store;
+  private final TokenLimits limits;
 
-  PushEndpoint(Fanout fanout, ConfigStore store) {
+  PushEndpoint(Fanout fanout, ConfigStore store, TokenLimits limits) {
     this.fanout = fanout;
     this.store = store;
+    this.limits = limits;
   }
 
   void addRoutes(Router router) {
@@ -34,7 +36,16 @@ final class PushEndpoint {
       throw ApiException.badRequest("websocket_required", "/v1/ws speaks WebSocket only: send an Upgrade request");
     }
     Principal who = AuthHandler.principal(ctx);
-    ctx.request().toWebSocket().onSuccess(ws -> fanout.accept(ws, who)).onFailure(ctx::fail);
+    if (!limits.openConnection(who)) {
+      throw new ApiException(429, "too_many_connections", "token '" + who.name() + "' holds the most WebSockets"
+          + " one hub allows per token; close some first");
+    }
+    ctx.request().toWebSocket()
+        .onSuccess(ws -> fanout.accept(ws, who, () -> limits.closeConnection(who)))
+        .onFailure(e -> {
+          limits.closeConnection(who);
+          ctx.fail(e);
+        });
   }
 
   /**
