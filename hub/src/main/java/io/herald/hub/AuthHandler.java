@@ -20,6 +20,7 @@ final class AuthHandler implements Handler<RoutingContext> {
   static final String PRINCIPAL = "herald.principal";
   private static final String BEARER = "Bearer ";
   private static final long CACHE_MS = 5_000;
+  private static final int CACHE_MAX = 10_000;
 
   private record Cached(TokenStore.TokenRow row, long until) {
   }
@@ -69,9 +70,11 @@ final class AuthHandler implements Handler<RoutingContext> {
         ctx.fail(ar.cause());
         return;
       }
-      if (ar.result() != null) {
-        cache.put(id, new Cached(ar.result(), System.currentTimeMillis() + CACHE_MS));
+      // Unknown ids are remembered too, so a flood of made-up tokens costs one lookup each per 5 s.
+      if (cache.size() >= CACHE_MAX) {
+        cache.clear();
       }
+      cache.put(id, new Cached(ar.result(), System.currentTimeMillis() + CACHE_MS));
       check(ctx, ar.result(), presented);
     });
   }
