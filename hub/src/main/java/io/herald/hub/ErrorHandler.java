@@ -51,9 +51,6 @@ final class ErrorHandler implements Handler<RoutingContext> {
           || t instanceof java.util.concurrent.TimeoutException) {
         return true;
       }
-      if (t.getCause() == t) {
-        break;
-      }
     }
     return false;
   }

@@ -32,6 +32,7 @@ final class Fanout {
   private final Set<Connection> connections = new HashSet<>();
   private final List<Consumer<RevisionBus.Frame>> listeners = new ArrayList<>();
   private final Map<String, Set<RolloutWatch>> rolloutWatches = new HashMap<>();
+  private final List<Consumer<String>> ackListeners = new ArrayList<>();
   private final io.herald.db.ClientStateStore clients;
   private MessageConsumer<String> consumer;
   private MessageConsumer<io.vertx.core.json.JsonArray> ackConsumer;
@@ -53,10 +54,11 @@ final class Fanout {
   /** Registers the revision consumer; completes once it is registered (cluster-wide when clustered). */
   Future<Void> start() {
     consumer = vertx.eventBus().consumer(RevisionBus.REVISIONS, this::onRevision);
-    // Acks of a namespace landed somewhere in the cluster: its rollout watchers look again.
+    // Acks of a namespace landed somewhere in the cluster: its rollout watchers and waiters look again.
     ackConsumer = vertx.eventBus().consumer(RevisionBus.ACKS, msg -> {
       for (Object ns : msg.body()) {
         refreshRollouts((String) ns);
+        ackListeners.forEach(l -> l.accept((String) ns));
       }
     });
     pingTimer = vertx.setPeriodic(options.wsPingIntervalMs(), t -> keepAlive());
@@ -134,6 +136,11 @@ final class Fanout {
     if (set != null) {
       List.copyOf(set).forEach(RolloutWatch::refresh);
     }
+  }
+
+  /** Hears the namespaces of every ack batch that became durable anywhere in the cluster. */
+  void addAckListener(Consumer<String> listener) {
+    ackListeners.add(listener);
   }
 
   /** Long-poll watchers hear every committed revision this event loop receives. */

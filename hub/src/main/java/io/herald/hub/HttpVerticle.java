@@ -43,7 +43,7 @@ final class HttpVerticle extends VerticleBase {
     ClientStateStore clients = new ClientStateStore(pool);
     clientState = new ClientStateWriter(vertx, clients, metrics, options.ackFlushIntervalMs());
     fanout = new Fanout(vertx, store, clients, metrics, clientState, options);
-    rollout = new RolloutEndpoint(vertx, store, clients);
+    rollout = new RolloutEndpoint(vertx, store, clients, fanout);
 
     Router router = Router.router(vertx);
     ErrorHandler errors = new ErrorHandler();
@@ -80,7 +80,7 @@ final class HttpVerticle extends VerticleBase {
       serverOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
           .setCertPath(options.tlsCertPath()).setKeyPath(options.tlsKeyPath()));
     }
-    return Future.all(fanout.start(), rollout.consumer().completion(), revokedConsumer.completion())
+    return Future.all(fanout.start(), revokedConsumer.completion())
         .compose(v -> vertx.createHttpServer(serverOptions).requestHandler(router).listen())
         .onSuccess(s -> server = s);
   }

@@ -5,7 +5,6 @@ import io.herald.db.ClientStateStore;
 import io.herald.db.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -31,29 +30,25 @@ final class RolloutEndpoint {
   private final ClientStateStore clients;
   /** Open {@code ?wait=} requests of this event loop, by namespace. */
   private final Map<String, Set<Waiter>> waiters = new HashMap<>();
-  private MessageConsumer<JsonArray> consumer;
+  private final Fanout fanout;
 
-  RolloutEndpoint(Vertx vertx, ConfigStore store, ClientStateStore clients) {
+  RolloutEndpoint(Vertx vertx, ConfigStore store, ClientStateStore clients, Fanout fanout) {
     this.vertx = vertx;
     this.store = store;
     this.clients = clients;
+    this.fanout = fanout;
   }
 
   void addRoutes(Router router) {
-    consumer = vertx.eventBus().consumer(RevisionBus.ACKS, msg -> {
-      for (Object ns : msg.body()) {
-        Set<Waiter> set = waiters.get((String) ns);
-        if (set != null) {
-          List.copyOf(set).forEach(Waiter::check);
-        }
+    // The fan-out's one consumer of ack batches tells us too: waiters of that namespace look again.
+    fanout.addAckListener(ns -> {
+      Set<Waiter> set = waiters.get(ns);
+      if (set != null) {
+        List.copyOf(set).forEach(Waiter::check);
       }
     });
     router.get("/v1/namespaces/:ns/clients").handler(this::listClients);
     router.get("/v1/namespaces/:ns/versions/:version/acks").handler(this::acks);
-  }
-
-  MessageConsumer<JsonArray> consumer() {
-    return consumer;
   }
 
   private void listClients(RoutingContext ctx) {
