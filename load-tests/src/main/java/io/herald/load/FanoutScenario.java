@@ -1,17 +1,14 @@
 package io.herald.load;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
@@ -25,7 +22,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * N clients subscribed to one namespace; W writes spaced apart. Per write: time from the write
@@ -245,7 +241,7 @@ final class FanoutScenario {
       }
 
       public Future<Long> publish(HttpClient http, int value) {
-        return write(http, token, "bench.fanout", value).map(r -> r.getLong("version"));
+        return HubHttp.put(http, token, "bench.fanout", "k", value).map(r -> r.getLong("version"));
       }
 
       public Future<JsonObject> acks(HttpClient http, long version) {
@@ -278,7 +274,7 @@ final class FanoutScenario {
       }
 
       public Future<Long> publish(HttpClient http, int value) {
-        return write(http, p.token, "bench.fanout", value).map(r -> r.getLong("version"));
+        return HubHttp.put(http, p.token, "bench.fanout", "k", value).map(r -> r.getLong("version"));
       }
 
       public Future<JsonObject> acks(HttpClient http, long version) {
@@ -346,14 +342,6 @@ final class FanoutScenario {
     };
   }
 
-  static long versionOf(String frame) {
-    int i = frame.indexOf("\"version\":") + 10;
-    long v = 0;
-    while (i < frame.length() && Character.isDigit(frame.charAt(i))) {
-      v = v * 10 + (frame.charAt(i++) - '0');
-    }
-    return v;
-  }
 
   private JsonObject measure(Target target, int clients, int writes, long spacingMs) throws Exception {
     boolean acks = !"false".equals(opts.getOrDefault("acks", "true"));
@@ -366,45 +354,11 @@ final class FanoutScenario {
       long v0 = target.publish(http, 0).await(30, TimeUnit.SECONDS);
       long[] memBefore = memory(target.pid());
 
-      AtomicLongArray receivedAt = new AtomicLongArray(clients * (writes + 1));
+      FanoutClients fans = new FanoutClients(clients, writes, v0);
       WebSocketClient wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(clients + 10)
           .setConnectTimeout(60_000));
-      List<WebSocket> sockets = new ArrayList<>();
       long connectStart = System.nanoTime();
-      int inFlight = 200;
-      for (int start = 0; start < clients; start += inFlight) {
-        List<Future<?>> batch = new ArrayList<>();
-        for (int i = start; i < Math.min(clients, start + inFlight); i++) {
-          int id = i;
-          Promise<Void> subscribed = Promise.promise();
-          batch.add(wsClient.connect(new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort())
-                  .setURI("/v1/ws").putHeader("Authorization", "Bearer " + target.token()))
-              .compose(ws -> {
-                synchronized (sockets) {
-                  sockets.add(ws);
-                }
-                ws.textMessageHandler(text -> {
-                  long now = System.nanoTime();
-                  // Frames start with their type; parse no more than the version (the generator shares the CPU).
-                  if (text.startsWith("{\"type\":\"snapshot\"")) {
-                    subscribed.tryComplete();
-                  } else if (text.startsWith("{\"type\":\"delta\"")) {
-                    long version = versionOf(text);
-                    long v = version - v0;
-                    if (v >= 1 && v <= writes) {
-                      receivedAt.set((int) (id * (writes + 1) + v), now);
-                    }
-                    if (acks) ws.writeTextMessage("{\"type\":\"ack\",\"namespace\":\"" + ns + "\",\"version\":" + version
-                        + ",\"status\":\"applied\"}");
-                  }
-                });
-                ws.writeTextMessage(new JsonObject().put("type", "hello").put("client_id", "fan-" + id).encode());
-                ws.writeTextMessage(new JsonObject().put("type", "subscribe").put("namespace", ns).encode());
-                return subscribed.future();
-              }));
-        }
-        Future.all(batch).await(120, TimeUnit.SECONDS);
-      }
+      fans.connect(wsClient, List.of(url), target.token(), ns, 0, acks);
       double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
       long[] memAfter = memory(target.pid());
 
@@ -417,30 +371,13 @@ final class FanoutScenario {
         long version = target.publish(http, w).await(30, TimeUnit.SECONDS);
         int slot = (int) (version - v0);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        int have;
-        do {
-          have = 0;
-          for (int c = 0; c < clients; c++) {
-            if (receivedAt.get(c * (writes + 1) + slot) != 0) {
-              have++;
-            }
-          }
-          if (have < clients) {
-            Thread.sleep(2);
-          }
-        } while (have < clients && System.nanoTime() < deadline);
-        long min = Long.MAX_VALUE;
-        long max = 0;
-        for (int c = 0; c < clients; c++) {
-          long t = receivedAt.get(c * (writes + 1) + slot);
-          if (t != 0) {
-            min = Math.min(min, t);
-            max = Math.max(max, t);
-            all.recordValue(Math.max(0, (t - sent) / 1000));
-          }
+        while (fans.received(slot) < clients && System.nanoTime() < deadline) {
+          Thread.sleep(2);
         }
-        first[w - 1] = (min - sent) / 1e6;
-        last[w - 1] = have < clients ? Double.NaN : (max - sent) / 1e6;
+        FanoutClients.Deliveries d = fans.deliveries(slot, sent, all);
+        int have = d.count();
+        first[w - 1] = (d.first() - sent) / 1e6;
+        last[w - 1] = have < clients ? Double.NaN : (d.last() - sent) / 1e6;
         JsonObject rollout = acks ? target.acks(http, version).await(40, TimeUnit.SECONDS) : null;
         durable[w - 1] = rollout == null ? Double.NaN
             : rollout.getInteger("applied") == clients ? (System.nanoTime() - sent) / 1e6 : Double.NaN;
@@ -448,9 +385,7 @@ final class FanoutScenario {
             target.name(), w, first[w - 1], last[w - 1], have, clients, durable[w - 1]);
         Thread.sleep(spacingMs);
       }
-      for (WebSocket ws : sockets) {
-        ws.close();
-      }
+      fans.closeAll();
       plots.put(target.name(), all);
       return new JsonObject()
           .put("connect_seconds", connectSeconds)
@@ -463,14 +398,6 @@ final class FanoutScenario {
     } finally {
       vertx.close().await();
     }
-  }
-
-  private static Future<JsonObject> write(HttpClient http, String token, String ns, int value) {
-    String body = new JsonObject().put("changes", new JsonArray().add(new JsonObject().put("key", "k")
-        .put("op", "put").put("value", value))).encode();
-    return http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/namespaces/" + ns + "/revisions")
-            .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json"))
-        .compose(req -> req.send(body)).compose(resp -> resp.body()).map(b -> b.toJsonObject());
   }
 
   private static Future<JsonObject> get(HttpClient http, String token, String uri) {

@@ -1,12 +1,9 @@
 package io.herald.load;
 
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
@@ -14,11 +11,7 @@ import org.HdrHistogram.Histogram;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * One generator process of a multi-process fan-out (one process holds at most ~19,500 sockets here).
@@ -46,37 +39,8 @@ public final class FanoutWorker {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(clients + 10)
         .setConnectTimeout(120_000).setLocalAddress(o.getOrDefault("local-address", "127.0.0.1")));
-    AtomicLongArray receivedAt = new AtomicLongArray(clients * (writes + 1));
-    for (int start = 0; start < clients; start += 200) {
-      List<Future<?>> batch = new ArrayList<>();
-      for (int i = start; i < Math.min(clients, start + 200); i++) {
-        int id = i;
-        URI url = URI.create(urls[(from + i) % urls.length]);
-        Promise<Void> subscribed = Promise.promise();
-        batch.add(ws.connect(new WebSocketConnectOptions().setHost(url.getHost()).setPort(url.getPort())
-                .setURI("/v1/ws").putHeader("Authorization", "Bearer " + token))
-            .compose(socket -> {
-              socket.textMessageHandler(text -> {
-                long now = System.nanoTime();
-                if (text.startsWith("{\"type\":\"snapshot\"")) {
-                  subscribed.tryComplete();
-                } else if (text.startsWith("{\"type\":\"delta\"")) {
-                  long version = FanoutScenario.versionOf(text);
-                  long v = version - v0;
-                  if (v >= 1 && v <= writes) {
-                    receivedAt.set((int) (id * (writes + 1) + v), now);
-                  }
-                  socket.writeTextMessage("{\"type\":\"ack\",\"namespace\":\"" + ns + "\",\"version\":" + version
-                      + ",\"status\":\"applied\"}");
-                }
-              });
-              socket.writeTextMessage("{\"type\":\"hello\",\"client_id\":\"fan-" + (from + id) + "\"}");
-              socket.writeTextMessage("{\"type\":\"subscribe\",\"namespace\":\"" + ns + "\"}");
-              return subscribed.future();
-            }));
-      }
-      Future.all(batch).await(300, TimeUnit.SECONDS);
-    }
+    FanoutClients fans = new FanoutClients(clients, writes, v0);
+    fans.connect(ws, java.util.Arrays.stream(urls).map(URI::create).toList(), token, ns, from, true);
     System.out.println("READY");
     System.out.flush();
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
@@ -94,22 +58,10 @@ public final class FanoutWorker {
     JsonArray count = new JsonArray();
     Histogram all = new Histogram(600_000_000L, 3);
     for (int w = 1; w <= writes; w++) {
-      long s = Long.parseLong(sent[w - 1]);
-      long min = Long.MAX_VALUE;
-      long max = 0;
-      int n = 0;
-      for (int c = 0; c < clients; c++) {
-        long t = receivedAt.get(c * (writes + 1) + w);
-        if (t != 0) {
-          min = Math.min(min, t);
-          max = Math.max(max, t);
-          n++;
-          all.recordValue(Math.max(0, (t - s) / 1000));
-        }
-      }
-      first.add(n == 0 ? null : min);
-      last.add(n == 0 ? null : max);
-      count.add(n);
+      FanoutClients.Deliveries d = fans.deliveries(w, Long.parseLong(sent[w - 1]), all);
+      first.add(d.count() == 0 ? null : d.first());
+      last.add(d.count() == 0 ? null : d.last());
+      count.add(d.count());
     }
     java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(all.getNeededByteBufferCapacity());
     int len = all.encodeIntoCompressedByteBuffer(buf);

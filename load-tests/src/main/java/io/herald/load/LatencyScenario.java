@@ -5,12 +5,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 
@@ -29,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 final class LatencyScenario {
 
   private final Map<String, String> opts;
-  private static final Map<String, Histogram> PLOTS = new java.util.LinkedHashMap<>();
+  /** The run's histograms, for the plot next to the report. */
+  private final Map<String, Histogram> plots = new java.util.LinkedHashMap<>();
 
   LatencyScenario(Map<String, String> opts) {
     this.opts = opts;
@@ -72,7 +70,7 @@ final class LatencyScenario {
           .put("writes", writes).put("rate_per_s", rate).put("warmup", warmup)
           .mergeIn(result);
       Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "latency", report);
-      Path svg = Report.plot(file, "latency, " + report.getString("topology"), PLOTS);
+      Path svg = Report.plot(file, "latency, " + report.getString("topology"), plots);
       print(report);
       System.out.println("report: " + file + " (plot: " + svg.getFileName() + ")");
     } finally {
@@ -83,7 +81,7 @@ final class LatencyScenario {
     }
   }
 
-  private static JsonObject measure(Vertx vertx, URI url, URI subscriberUrl, String token, int writes, int rate,
+  private JsonObject measure(Vertx vertx, URI url, URI subscriberUrl, String token, int writes, int rate,
                                     int warmup) throws Exception {
     String ns = "bench.latency." + Long.toString(System.nanoTime(), 36);
     Histogram endToEnd = new Histogram(60_000_000L, 3);
@@ -133,19 +131,8 @@ final class LatencyScenario {
       if (wait > 0) {
         TimeUnit.NANOSECONDS.sleep(wait);
       }
-      String body = new JsonObject().put("changes", new JsonArray().add(new JsonObject().put("key", "counter")
-          .put("op", "put").put("value", i))).encode();
       long sent = System.nanoTime();
-      Future<JsonObject> response = http.request(new RequestOptions().setMethod(HttpMethod.POST)
-              .setURI("/v1/namespaces/" + ns + "/revisions")
-              .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json"))
-          .compose(req -> req.send(body))
-          .compose(resp -> resp.body().map(b -> {
-            if (resp.statusCode() != 201) {
-              throw new IllegalStateException("write failed: " + resp.statusCode() + " " + b);
-            }
-            return b.toJsonObject();
-          }));
+      Future<JsonObject> response = HubHttp.put(http, token, ns, "counter", i);
       response.onSuccess(r -> {
         long v = r.getLong("version");
         sentAtNanos.put(v, sent);
@@ -169,10 +156,9 @@ final class LatencyScenario {
     ws.close().await();
     http.close().await();
     wsClient.close().await();
-    PLOTS.clear();
-    PLOTS.put("write sent -> delta", endToEnd);
-    PLOTS.put("inserted -> delta", push);
-    PLOTS.put("write sent -> 201", commit);
+    plots.put("write sent -> delta", endToEnd);
+    plots.put("inserted -> delta", push);
+    plots.put("write sent -> 201", commit);
     return new JsonObject()
         .put("write_to_delta", Report.percentiles(endToEnd))
         .put("insert_to_delta", Report.percentiles(push))

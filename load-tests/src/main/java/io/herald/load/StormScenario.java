@@ -5,13 +5,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
@@ -195,10 +192,6 @@ final class StormScenario {
   }
 
   private static Future<Long> write(HttpClient http, String token, String ns, int value) {
-    String body = new JsonObject().put("changes", new JsonArray().add(new JsonObject().put("key", "k")
-        .put("op", "put").put("value", value))).encode();
-    return http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/namespaces/" + ns + "/revisions")
-            .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json"))
-        .compose(req -> req.send(body)).compose(resp -> resp.body()).map(b -> b.toJsonObject().getLong("version"));
+    return HubHttp.put(http, token, ns, "k", value).map(r -> r.getLong("version"));
   }
 }

@@ -1,15 +1,11 @@
 package io.herald.load;
 
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 
@@ -98,15 +94,10 @@ final class ThroughputScenario {
       return;
     }
     String ns = "bench.tp." + ThreadLocalRandom.current().nextInt(namespaces);
-    String body = new JsonObject().put("changes", new JsonArray().add(new JsonObject().put("key", "w" + writer)
-        .put("op", "put").put("value", now))).encode();
-    http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/namespaces/" + ns + "/revisions")
-            .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json"))
-        .compose(req -> req.send(body))
-        .compose(resp -> resp.body().map(b -> resp.statusCode()))
+    HubHttp.put(http, token, ns, "w" + writer, now)
         .onComplete(ar -> {
           long t = System.nanoTime();
-          if (ar.succeeded() && ar.result() == 201) {
+          if (ar.succeeded()) {
             if (now >= measureFrom) {
               done.incrementAndGet();
               synchronized (latency) {

@@ -1,0 +1,27 @@
+package io.herald.load;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** The one write every scenario makes: a revision that puts one key. */
+final class HubHttp {
+
+  private HubHttp() {
+  }
+
+  /** Completes with the 201 body ({@code version}, {@code created_at}, …); fails on any other answer. */
+  static Future<JsonObject> put(HttpClient http, String token, String ns, String key, Object value) {
+    String body = new JsonObject().put("changes", new JsonArray().add(new JsonObject().put("key", key)
+        .put("op", "put").put("value", value))).encode();
+    return http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/namespaces/" + ns + "/revisions")
+            .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json"))
+        .compose(req -> req.send(body))
+        .compose(resp -> resp.body().compose(b -> resp.statusCode() == 201
+            ? Future.succeededFuture(b.toJsonObject())
+            : Future.failedFuture("write failed: " + resp.statusCode() + " " + b)));
+  }
+}
