@@ -13,6 +13,8 @@ public final class Limits {
   public static final int MAX_VALUE_BYTES = 64 * 1024;
   public static final int MAX_REVISION_BYTES = 1024 * 1024;
   public static final int MAX_CHANGES = 1_000;
+  /** Deepest nesting of one value: {@code [[1]]} is 2. Replies and frames add at most 3 levels. */
+  public static final int MAX_VALUE_DEPTH = 64;
   public static final int MAX_MESSAGE_CHARS = 1_000;
   public static final int MAX_HISTORY_PAGE = 1_000;
   public static final int DEFAULT_HISTORY_PAGE = 50;
@@ -36,11 +38,16 @@ public final class Limits {
     return key;
   }
 
-  /** Checks the encoded size of one value, and that every number in it is finite. */
+  /** Checks the nesting and encoded size of one value, and that every number in it is finite. */
   public static void value(String key, Object value) {
     if (!finite(value)) {
       throw ApiException.badRequest("invalid_value",
           "value of '" + key + "' holds a number too large to represent (JSON numbers must be finite doubles)");
+    }
+    int depth = StrictJson.depth(value);
+    if (depth > MAX_VALUE_DEPTH) {
+      throw ApiException.badRequest("invalid_json",
+          "value of '" + key + "' is nested " + depth + " levels deep; the limit is " + MAX_VALUE_DEPTH);
     }
     int size = Json.encode(value).getBytes(StandardCharsets.UTF_8).length;
     if (size > MAX_VALUE_BYTES) {
@@ -78,6 +85,23 @@ public final class Limits {
           "message is " + message.length() + " characters; the limit is " + MAX_MESSAGE_CHARS);
     }
     return message == null ? "" : message;
+  }
+
+  /** Index of the first unpaired UTF-16 surrogate in {@code s}, or -1 when it is valid Unicode. */
+  static int loneSurrogateAt(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+        } else {
+          return i;
+        }
+      } else if (Character.isLowSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   static String quoteShort(String s) {

@@ -144,7 +144,7 @@ final class NamespaceEndpoint {
     String key = entryKey(ctx);
     Object value = Requests.jsonBody(ctx);
     Limits.value(key, value);
-    String message = Limits.message(ctx.request().getHeader("X-Herald-Message"));
+    String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
     write(ctx, store.append(ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx), AuthHandler.principal(ctx).name(), message), 200);
   }
 
@@ -153,7 +153,7 @@ final class NamespaceEndpoint {
     AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
     rateLimit(ctx);
     String key = entryKey(ctx);
-    String message = Limits.message(ctx.request().getHeader("X-Herald-Message"));
+    String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
     write(ctx, store.append(ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), AuthHandler.principal(ctx).name(), message), 200);
   }
 

@@ -1,14 +1,13 @@
 package io.herald.hub;
 
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Who is calling: the bootstrap admin token, or a scoped token with a role and namespace patterns
  * (globs: {@code *} any run of characters, {@code ?} one character). What each role may do is in
  * docs/security.md.
  */
-record Principal(String name, String role, List<String> namespaces, String tokenId, List<Pattern> compiled) {
+record Principal(String name, String role, List<String> namespaces, String tokenId) {
 
   enum Permission {
     /** Snapshots, entries, history, revisions, diffs. */
@@ -25,30 +24,62 @@ record Principal(String name, String role, List<String> namespaces, String token
 
   static final List<String> ROLES = List.of("admin", "writer", "reader", "client");
 
+  /** Wildcards a namespace pattern may hold: enough for any real naming scheme. */
+  static final int MAX_WILDCARDS = 8;
+
   static Principal of(String name, String role, List<String> namespaces, String tokenId) {
-    return new Principal(name, role, List.copyOf(namespaces), tokenId,
-        namespaces.stream().map(Principal::glob).toList());
+    return new Principal(name, role, List.copyOf(namespaces), tokenId);
   }
 
   static Principal bootstrapAdmin() {
     return of("admin", "admin", List.of("*"), null);
   }
 
-  static Pattern glob(String pattern) {
-    StringBuilder re = new StringBuilder();
-    for (char c : pattern.toCharArray()) {
-      switch (c) {
-        case '*' -> re.append(".*");
-        case '?' -> re.append('.');
-        default -> re.append(Pattern.quote(String.valueOf(c)));
+  /**
+   * Glob match without backtracking: {@code *} is any run of characters, {@code ?} one. Only the
+   * last {@code *} seen is ever retried, and each retry moves forward, so the cost is at most
+   * pattern length times name length (a regex translation of {@code *.*.*.*.*.x} took minutes
+   * on a crafted name).
+   */
+  static boolean globMatches(String pattern, String name) {
+    int p = 0;
+    int n = 0;
+    int star = -1;
+    int resume = 0;
+    while (n < name.length()) {
+      if (p < pattern.length() && (pattern.charAt(p) == '?' || pattern.charAt(p) == name.charAt(n))) {
+        p++;
+        n++;
+      } else if (p < pattern.length() && pattern.charAt(p) == '*') {
+        star = p++;
+        resume = n;
+      } else if (star >= 0) {
+        p = star + 1;
+        n = ++resume;
+      } else {
+        return false;
       }
     }
-    return Pattern.compile(re.toString());
+    while (p < pattern.length() && pattern.charAt(p) == '*') {
+      p++;
+    }
+    return p == pattern.length();
+  }
+
+  static int wildcards(String pattern) {
+    int n = 0;
+    for (int i = 0; i < pattern.length(); i++) {
+      char c = pattern.charAt(i);
+      if (c == '*' || c == '?') {
+        n++;
+      }
+    }
+    return n;
   }
 
   boolean covers(String namespace) {
-    for (Pattern p : compiled) {
-      if (p.matcher(namespace).matches()) {
+    for (String p : namespaces) {
+      if (globMatches(p, namespace)) {
         return true;
       }
     }

@@ -2,8 +2,6 @@ package io.herald.hub;
 
 import io.herald.db.Change;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -34,10 +32,40 @@ final class Requests {
       throw ApiException.badRequest("invalid_json", "the request body is empty; send a JSON value");
     }
     try {
-      return Json.decodeValue(body);
-    } catch (DecodeException e) {
-      throw ApiException.badRequest("invalid_json", "the request body is not valid JSON");
+      return StrictJson.parse(body.getBytes());
+    } catch (StrictJson.Invalid e) {
+      throw ApiException.badRequest(e.code, "the request body is not accepted: " + e.getMessage());
     }
+  }
+
+  /**
+   * A header whose value is UTF-8 text (HTTP hands header bytes over as ISO-8859-1); null when
+   * absent. Bytes that are not UTF-8 are refused rather than stored as replacement characters.
+   */
+  static String utf8Header(RoutingContext ctx, String name) {
+    String raw = ctx.request().getHeader(name);
+    if (raw == null) {
+      return null;
+    }
+    byte[] bytes = raw.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw ApiException.badRequest("invalid_header", "header " + name + " must be UTF-8 text");
+    }
+  }
+
+  /** True unless {@code uri} holds a {@code %} not followed by two hex digits. */
+  static boolean wellEncoded(String uri) {
+    for (int i = uri.indexOf('%'); i >= 0; i = uri.indexOf('%', i + 1)) {
+      if (i + 2 >= uri.length() || Character.digit(uri.charAt(i + 1), 16) < 0 || Character.digit(uri.charAt(i + 2), 16) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The {@code changes} array of a revision request, checked against the documented limits. */
@@ -178,18 +206,24 @@ final class Requests {
       return defMillis;
     }
     try {
-      long ms;
+      long amount;
+      long unit;
       if (v.endsWith("ms")) {
-        ms = Long.parseLong(v.substring(0, v.length() - 2));
+        amount = Long.parseLong(v.substring(0, v.length() - 2));
+        unit = 1;
       } else if (v.endsWith("s")) {
-        ms = Long.parseLong(v.substring(0, v.length() - 1)) * 1000;
+        amount = Long.parseLong(v.substring(0, v.length() - 1));
+        unit = 1000;
       } else if (v.endsWith("m")) {
-        ms = Long.parseLong(v.substring(0, v.length() - 1)) * 60_000;
+        amount = Long.parseLong(v.substring(0, v.length() - 1));
+        unit = 60_000;
       } else {
-        ms = Long.parseLong(v) * 1000;
+        amount = Long.parseLong(v);
+        unit = 1000;
       }
-      if (ms >= 0) {
-        return Math.min(ms, maxMillis);
+      if (amount >= 0) {
+        // Anything past the cap is the cap, however large (no overflow into a negative wait).
+        return amount > maxMillis / unit ? maxMillis : Math.min(amount * unit, maxMillis);
       }
     } catch (NumberFormatException ignored) {
       // fall through to the error

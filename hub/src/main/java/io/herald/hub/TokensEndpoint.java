@@ -49,6 +49,10 @@ final class TokensEndpoint {
     if (!(body.getValue("name") instanceof String name) || !NAME.matcher(name).matches()) {
       throw ApiException.badRequest("invalid_request", "'name' must match [A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}");
     }
+    if (name.equalsIgnoreCase(Principal.bootstrapAdmin().name())) {
+      // Revisions and the audit log name the bootstrap token "admin": no other token may look like it.
+      throw ApiException.badRequest("reserved_name", "the token name '" + name + "' is reserved for the bootstrap admin token");
+    }
     if (!(body.getValue("role") instanceof String role) || !Principal.ROLES.contains(role)) {
       throw ApiException.badRequest("invalid_request", "'role' must be one of " + Principal.ROLES);
     }
@@ -59,6 +63,10 @@ final class TokensEndpoint {
     for (Object g : globs) {
       if (!(g instanceof String s) || !NAMESPACE_GLOB.matcher(s).matches()) {
         throw ApiException.badRequest("invalid_request", "namespace patterns use [a-z0-9._-] and the wildcards * and ?");
+      }
+      if (Principal.wildcards(s) > Principal.MAX_WILDCARDS) {
+        throw ApiException.badRequest("invalid_request", "a namespace pattern holds at most " + Principal.MAX_WILDCARDS
+            + " wildcards (* or ?), got " + Limits.quoteShort(s));
       }
       patterns.add(s);
     }
