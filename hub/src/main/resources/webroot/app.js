@@ -3,7 +3,10 @@
 'use strict';
 
 const $ = (sel) => document.querySelector(sel);
-const state = { token: sessionStorage.getItem('herald.token'), ns: null, head: 0, entries: {}, ws: null, pendingEdit: null };
+// The client table shows one page at a time: a namespace may have many thousands of clients.
+const CLIENT_PAGE = 100;
+const state = { token: sessionStorage.getItem('herald.token'), ns: null, head: 0, entries: {}, ws: null, pendingEdit: null,
+  clientsAfter: '', clientsNext: null, clientsPage: 0, lastRollout: null };
 
 const MESSAGES = {
   unauthorized: 'That token was not accepted. Sign in again.',
@@ -82,6 +85,8 @@ $('#sign-in').addEventListener('submit', async (ev) => {
 });
 
 $('#sign-out').addEventListener('click', signOut);
+$('#client-next').addEventListener('click', () => clientPage(true));
+$('#client-first').addEventListener('click', () => clientPage(false));
 
 async function start() {
   show('app');
@@ -132,15 +137,40 @@ async function showRollout(r) {
     ? 'Version ' + r.version + ': no connected client yet.'
     : 'Version ' + r.version + ': ' + pct(r.applied) + '% applied (' + r.applied + ' applied, ' + r.rejected
       + ' rejected, ' + r.pending + ' pending' + (r.disconnected ? ', ' + r.disconnected + ' disconnected' : '') + ').';
+  state.lastRollout = r;
+  await showClients(r);
+}
+
+async function showClients(r) {
   try {
-    const clients = await api('GET', '/v1/namespaces/' + r.namespace + '/clients');
+    const clients = await api('GET', '/v1/namespaces/' + r.namespace + '/clients?limit=' + CLIENT_PAGE
+      + '&after=' + encodeURIComponent(state.clientsAfter));
     const body = $('#client-table tbody');
     body.replaceChildren(...clients.clients.map((c) => row([
       c.client_id, c.node, Object.entries(c.labels).map(([k, v]) => k + '=' + v).join(', '),
       String(c.applied_version), c.status, c.error || '', c.connected ? 'yes' : 'no'])));
+    state.clientsNext = clients.next_after;
+    const all = r.applied + r.rejected + r.pending + (r.disconnected || 0);
+    const first = state.clientsPage * CLIENT_PAGE;
+    $('#client-pager').hidden = state.clientsPage === 0 && !clients.next_after;
+    $('#client-page-text').textContent = 'Clients ' + (clients.clients.length ? first + 1 : 0) + '–'
+      + (first + clients.clients.length) + ' of ' + all + '.';
+    $('#client-next').disabled = !clients.next_after;
+    $('#client-first').disabled = state.clientsPage === 0;
   } catch (e) {
     say(explain(e), true);
   }
+}
+
+function clientPage(next) {
+  if (next && state.clientsNext) {
+    state.clientsAfter = state.clientsNext;
+    state.clientsPage++;
+  } else if (!next) {
+    state.clientsAfter = '';
+    state.clientsPage = 0;
+  }
+  if (state.lastRollout) showClients(state.lastRollout);
 }
 
 // ---- namespaces, entries, history ----
@@ -185,6 +215,9 @@ async function loadNamespace(ns, keepEditor) {
   if (state.ns !== ns) {
     unwatch(state.ns);
     state.ns = ns;
+    state.clientsAfter = '';
+    state.clientsPage = 0;
+    state.lastRollout = null;
     watch(ns);
   }
   try {

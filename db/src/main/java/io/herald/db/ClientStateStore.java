@@ -18,15 +18,23 @@ public final class ClientStateStore {
     this.pool = pool;
   }
 
+  /** A row the database did not write: another token owns it, or its token holds its cap of rows. */
+  public record Refusal(String namespace, String clientId, Reason reason) {
+  }
+
+  public enum Reason { TAKEN, OVER_CAP }
+
   /**
    * Writes many clients' state in one statement. At most one row per (namespace, client) in a
    * batch. The applied version never goes down, and a row from an older connection of the client
    * (an earlier {@code connectedAt}) never overwrites a newer one: a client that already
    * reconnected elsewhere stays connected when its old node reports the old connection closed.
+   * A row belongs to the token that first wrote it: rows of another token, and new rows past
+   * {@code maxRowsPerOwner}, are left alone and returned as refusals.
    */
-  public Future<Void> upsert(Collection<ClientRow> rows) {
+  public Future<List<Refusal>> upsert(Collection<ClientRow> rows, int maxRowsPerOwner) {
     if (rows.isEmpty()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(List.of());
     }
     int n = rows.size();
     String[] ns = new String[n];
@@ -41,6 +49,7 @@ public final class ClientStateStore {
     String[] status = new String[n];
     Long[] rejected = new Long[n];
     String[] error = new String[n];
+    String[] owner = new String[n];
     int i = 0;
     for (ClientRow r : rows) {
       ns[i] = r.namespace();
@@ -55,25 +64,49 @@ public final class ClientStateStore {
       status[i] = r.status();
       rejected[i] = r.rejectedVersion();
       error[i] = r.error();
+      owner[i] = r.owner();
       i++;
     }
     Tuple params = Tuple.tuple()
         .addArrayOfString(ns).addArrayOfString(cid).addArrayOfString(node).addArrayOfString(session)
         .addArrayOfString(labels).addArrayOfBoolean(connected).addArrayOfLong(connectedAt).addArrayOfLong(seen)
-        .addArrayOfLong(applied).addArrayOfString(status).addArrayOfLong(rejected).addArrayOfString(error);
-    return pool.preparedQuery(Sql.UPSERT_CLIENTS).execute(params).mapEmpty();
+        .addArrayOfLong(applied).addArrayOfString(status).addArrayOfLong(rejected).addArrayOfString(error)
+        .addArrayOfString(owner).addInteger(maxRowsPerOwner);
+    return pool.preparedQuery(Sql.UPSERT_CLIENTS).execute(params).map(result -> {
+      List<Refusal> refused = new ArrayList<>();
+      for (Row r : result) {
+        refused.add(new Refusal(r.getString(0), r.getString(1),
+            "taken".equals(r.getString(2)) ? Reason.TAKEN : Reason.OVER_CAP));
+      }
+      return refused;
+    });
+  }
+
+  /** Deletes disconnected rows last seen more than {@code olderThanSeconds} ago; returns how many. */
+  public Future<Integer> prune(long olderThanSeconds) {
+    return pool.preparedQuery(Sql.PRUNE_CLIENTS).execute(Tuple.of((double) olderThanSeconds))
+        .map(rows -> rows.rowCount());
+  }
+
+  /** Up to {@code limit} clients of a namespace whose ids sort after {@code after} ("" for the first page). */
+  public Future<List<ClientRow>> page(String namespace, String after, int limit) {
+    return pool.preparedQuery(Sql.PAGE_CLIENTS).execute(Tuple.of(namespace, after, limit))
+        .map(rows -> rows(namespace, rows));
   }
 
   public Future<List<ClientRow>> list(String namespace) {
-    return pool.preparedQuery(Sql.LIST_CLIENTS).execute(Tuple.of(namespace)).map(rows -> {
-      List<ClientRow> out = new ArrayList<>(rows.size());
-      for (Row r : rows) {
-        out.add(new ClientRow(namespace, r.getString("client_id"), r.getString("node"), r.getString("session"),
-            r.getString("labels"), r.getBoolean("connected"), millis(r, "connected_at"), millis(r, "last_seen"),
-            r.getLong("applied_version"), r.getString("status"), r.getLong("rejected_version"), r.getString("error")));
-      }
-      return out;
-    });
+    return pool.preparedQuery(Sql.LIST_CLIENTS).execute(Tuple.of(namespace)).map(rows -> rows(namespace, rows));
+  }
+
+  private static List<ClientRow> rows(String namespace, io.vertx.sqlclient.RowSet<Row> rows) {
+    List<ClientRow> out = new ArrayList<>(rows.size());
+    for (Row r : rows) {
+      out.add(new ClientRow(namespace, r.getString("client_id"), r.getString("node"), r.getString("session"),
+          r.getString("labels"), r.getBoolean("connected"), millis(r, "connected_at"), millis(r, "last_seen"),
+          r.getLong("applied_version"), r.getString("status"), r.getLong("rejected_version"), r.getString("error"),
+          r.getString("owner")));
+    }
+    return out;
   }
 
   /** How many clients applied, rejected, and (connected) still lack a version. */

@@ -106,28 +106,69 @@ final class Sql {
         ORDER BY c.version DESC LIMIT 1) b ON true
       ORDER BY ks.key COLLATE "C\"""";
 
-  /** One row per (namespace, client): this node's whole view of the client, merged into the table. */
+  /**
+   * One row per (namespace, client): this node's whole view of the client, merged into the table.
+   * Rows another token owns are not touched, nor new rows past their token's cap ($14; the
+   * bootstrap admin has none): the statement returns those, with the reason, and writes the rest.
+   * The cap is checked against the rows counted when the batch starts, so concurrent batches of
+   * one token may pass it by at most a batch.
+   */
   static final String UPSERT_CLIENTS = """
-      INSERT INTO client_state AS cs (namespace, client_id, node, session, labels, connected, connected_at, last_seen,
-                                      applied_version, status, rejected_version, error)
-      SELECT u.ns, u.cid, u.node, u.session, u.labels::jsonb, u.connected, to_timestamp(u.connected_at / 1000.0),
-             to_timestamp(u.seen / 1000.0), u.applied, u.status, u.rejected, u.error
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::bigint[], $8::bigint[],
-                  $9::bigint[], $10::text[], $11::bigint[], $12::text[])
-        AS u(ns, cid, node, session, labels, connected, connected_at, seen, applied, status, rejected, error)
-      ON CONFLICT (namespace, client_id) DO UPDATE SET
-        node = excluded.node, session = excluded.session, labels = excluded.labels,
-        connected = excluded.connected, connected_at = excluded.connected_at, last_seen = excluded.last_seen,
-        applied_version = GREATEST(cs.applied_version, excluded.applied_version),
-        status = COALESCE(excluded.status, cs.status),
-        rejected_version = CASE WHEN excluded.status IS NULL THEN cs.rejected_version ELSE excluded.rejected_version END,
-        error = CASE WHEN excluded.status IS NULL THEN cs.error ELSE excluded.error END
-      WHERE cs.connected_at IS NULL OR excluded.connected_at >= cs.connected_at""";
+      WITH u AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::bigint[],
+                             $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::text[], $13::text[])
+          AS u(ns, cid, node, session, labels, connected, connected_at, seen, applied, status, rejected, error, owner)
+      ), existing AS (
+        SELECT cs.namespace, cs.client_id, cs.owner FROM client_state cs JOIN u ON cs.namespace = u.ns AND cs.client_id = u.cid
+      ), taken AS (
+        SELECT u.ns, u.cid FROM u JOIN existing e ON e.namespace = u.ns AND e.client_id = u.cid
+        WHERE e.owner <> '' AND e.owner <> u.owner
+      ), fresh AS (
+        SELECT u.ns, u.cid, u.owner, row_number() OVER (PARTITION BY u.owner ORDER BY u.ns, u.cid) AS n FROM u
+        WHERE u.owner <> '@admin'
+          AND NOT EXISTS (SELECT 1 FROM existing e WHERE e.namespace = u.ns AND e.client_id = u.cid)
+      ), owned AS (
+        SELECT cs.owner, count(*) AS n FROM client_state cs
+        WHERE cs.owner IN (SELECT DISTINCT owner FROM fresh) GROUP BY cs.owner
+      ), over_cap AS (
+        SELECT f.ns, f.cid FROM fresh f LEFT JOIN owned o ON o.owner = f.owner WHERE COALESCE(o.n, 0) + f.n > $14
+      ), written AS (
+        INSERT INTO client_state AS cs (namespace, client_id, node, session, labels, connected, connected_at, last_seen,
+                                        applied_version, status, rejected_version, error, owner)
+        SELECT u.ns, u.cid, u.node, u.session, u.labels::jsonb, u.connected, to_timestamp(u.connected_at / 1000.0),
+               to_timestamp(u.seen / 1000.0), u.applied, u.status, u.rejected, u.error, u.owner
+        FROM u
+        WHERE NOT EXISTS (SELECT 1 FROM taken t WHERE t.ns = u.ns AND t.cid = u.cid)
+          AND NOT EXISTS (SELECT 1 FROM over_cap o WHERE o.ns = u.ns AND o.cid = u.cid)
+        ON CONFLICT (namespace, client_id) DO UPDATE SET
+          node = excluded.node, session = excluded.session, labels = excluded.labels,
+          connected = excluded.connected, connected_at = excluded.connected_at, last_seen = excluded.last_seen,
+          applied_version = GREATEST(cs.applied_version, excluded.applied_version),
+          status = COALESCE(excluded.status, cs.status),
+          rejected_version = CASE WHEN excluded.status IS NULL THEN cs.rejected_version ELSE excluded.rejected_version END,
+          error = CASE WHEN excluded.status IS NULL THEN cs.error ELSE excluded.error END,
+          owner = excluded.owner
+        WHERE (cs.connected_at IS NULL OR excluded.connected_at >= cs.connected_at)
+          AND (cs.owner = '' OR cs.owner = excluded.owner)
+      )
+      SELECT ns, cid, 'taken' AS reason FROM taken
+      UNION ALL SELECT ns, cid, 'over_cap' FROM over_cap""";
+
+  /** Disconnected rows not seen for a while: a fleet that churns client ids must not grow the table forever. */
+  static final String PRUNE_CLIENTS = """
+      DELETE FROM client_state WHERE NOT connected AND last_seen < now() - make_interval(secs => $1)""";
 
   static final String LIST_CLIENTS = """
       SELECT client_id, node, session, labels::text AS labels, applied_version, status, rejected_version, error,
-             connected, connected_at, last_seen
+             connected, connected_at, last_seen, owner
       FROM client_state WHERE namespace = $1 ORDER BY client_id COLLATE "C\"""";
+
+  /** One page of a namespace's clients after the cursor $2 (a client id; '' for the first page). */
+  static final String PAGE_CLIENTS = """
+      SELECT client_id, node, session, labels::text AS labels, applied_version, status, rejected_version, error,
+             connected, connected_at, last_seen, owner
+      FROM client_state WHERE namespace = $1 AND client_id COLLATE "C" > $2
+      ORDER BY client_id COLLATE "C" LIMIT $3""";
 
   /** Rollout counts of version $2 without shipping every row: what a waiting request polls. */
   static final String ROLLOUT_COUNTS = """

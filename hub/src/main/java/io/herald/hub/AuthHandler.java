@@ -20,14 +20,20 @@ final class AuthHandler implements Handler<RoutingContext> {
   static final String PRINCIPAL = "herald.principal";
   private static final String BEARER = "Bearer ";
   private static final long CACHE_MS = 5_000;
-  private static final int CACHE_MAX = 10_000;
+  /** The lookup cache's bound, by the bytes of what it holds (about 12,000 made-up ids). */
+  static final long CACHE_MAX_BYTES = 2L * 1024 * 1024;
+  /** Ids the hub hands out are 8 characters; anything else is refused without a lookup. */
+  static final java.util.regex.Pattern TOKEN_ID = java.util.regex.Pattern.compile("[A-Za-z0-9]{1,16}");
+  /** Longer than any token the hub issues: refused before hashing or looking anything up. */
+  static final int MAX_TOKEN_CHARS = 256;
 
-  private record Cached(TokenStore.TokenRow row, long until) {
+  private record Cached(TokenStore.TokenRow row, long until, long bytes) {
   }
 
   private final byte[] adminToken;
   private final TokenStore tokens;
   private final Map<String, Cached> cache = new HashMap<>();
+  private long cacheBytes;
 
   AuthHandler(String adminToken, TokenStore tokens) {
     this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
@@ -46,6 +52,10 @@ final class AuthHandler implements Handler<RoutingContext> {
     if (token == null || token.isEmpty()) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"herald\"");
       ctx.fail(new ApiException(401, "unauthorized", "missing bearer token: send 'Authorization: Bearer <token>'"));
+      return;
+    }
+    if (token.length() > MAX_TOKEN_CHARS) {
+      refuse(ctx);
       return;
     }
     if (MessageDigest.isEqual(adminToken, token.getBytes(StandardCharsets.UTF_8))) {
@@ -70,18 +80,56 @@ final class AuthHandler implements Handler<RoutingContext> {
         ctx.fail(ar.cause());
         return;
       }
-      // Unknown ids are remembered too, so a flood of made-up tokens costs one lookup each per 5 s.
-      if (cache.size() >= CACHE_MAX) {
-        cache.clear();
-      }
-      cache.put(id, new Cached(ar.result(), System.currentTimeMillis() + CACHE_MS));
+      remember(id, ar.result());
       check(ctx, ar.result(), presented);
     });
   }
 
+  /**
+   * Unknown ids are remembered too, so a flood of made-up tokens costs one lookup per id per 5 s.
+   * The cache is bounded by its size in bytes: when full, expired entries go, then everything.
+   */
+  private void remember(String id, TokenStore.TokenRow row) {
+    Cached old = cache.remove(id);
+    if (old != null) {
+      cacheBytes -= old.bytes;
+    }
+    long bytes = sizeOf(id, row);
+    if (cacheBytes + bytes > CACHE_MAX_BYTES) {
+      long now = System.currentTimeMillis();
+      cache.values().removeIf(c -> c.until <= now);
+      cacheBytes = cache.values().stream().mapToLong(Cached::bytes).sum();
+      if (cacheBytes + bytes > CACHE_MAX_BYTES) {
+        cache.clear();
+        cacheBytes = 0;
+      }
+    }
+    cache.put(id, new Cached(row, System.currentTimeMillis() + CACHE_MS, bytes));
+    cacheBytes += bytes;
+  }
+
+  /** A generous estimate of an entry's heap: map node, record, strings (2 bytes a char). */
+  static long sizeOf(String id, TokenStore.TokenRow row) {
+    long bytes = 128 + 2L * id.length();
+    if (row != null) {
+      bytes += 256 + 2L * row.name().length() + row.secretHash().length;
+      for (String ns : row.namespaces()) {
+        bytes += 48 + 2L * ns.length();
+      }
+    }
+    return bytes;
+  }
+
+  long cacheBytes() {
+    return cacheBytes;
+  }
+
   /** A revoked token stops working on this event loop at once. */
   void evict(String tokenId) {
-    cache.remove(tokenId);
+    Cached old = cache.remove(tokenId);
+    if (old != null) {
+      cacheBytes -= old.bytes;
+    }
   }
 
   private void check(RoutingContext ctx, TokenStore.TokenRow row, String token) {
@@ -102,13 +150,17 @@ final class AuthHandler implements Handler<RoutingContext> {
     ctx.fail(new ApiException(401, "unauthorized", "the bearer token is not valid"));
   }
 
-  /** {@code hrld_<id>_<secret>} → id; null for anything else. */
+  /** {@code hrld_<id>_<secret>} → id; null for anything else, including ids the hub never issues. */
   static String tokenId(String token) {
     if (!token.startsWith("hrld_")) {
       return null;
     }
     int end = token.indexOf('_', 5);
-    return end <= 5 ? null : token.substring(5, end);
+    if (end <= 5) {
+      return null;
+    }
+    String id = token.substring(5, end);
+    return TOKEN_ID.matcher(id).matches() ? id : null;
   }
 
   static Principal principal(RoutingContext ctx) {

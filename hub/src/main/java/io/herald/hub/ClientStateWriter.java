@@ -33,11 +33,23 @@ final class ClientStateWriter {
   private Future<Void> inFlight = Future.succeededFuture();
   private boolean flushing;
 
-  ClientStateWriter(Vertx vertx, ClientStateStore store, HubMetrics metrics, long intervalMs) {
+  private final FailureLog failures;
+  private final int maxRowsPerToken;
+  private java.util.function.Consumer<ClientStateStore.Refusal> refusals = r -> { };
+
+  ClientStateWriter(Vertx vertx, ClientStateStore store, HubMetrics metrics, long intervalMs, int maxRowsPerToken,
+                    FailureLog failures) {
     this.vertx = vertx;
+    this.failures = failures;
+    this.maxRowsPerToken = maxRowsPerToken;
     this.store = store;
     this.metrics = metrics;
     this.intervalMs = intervalMs;
+  }
+
+  /** Hears of rows the database would not write: another token's client, or a token past its cap. */
+  void onRefused(java.util.function.Consumer<ClientStateStore.Refusal> listener) {
+    this.refusals = listener;
   }
 
   void record(ClientRow row) {
@@ -74,7 +86,10 @@ final class ClientStateWriter {
     }
     flushing = true;
     metrics.ackBatchSize.record(batch.size());
-    inFlight = store.upsert(batch.values()).andThen(ar -> {
+    inFlight = store.upsert(batch.values(), maxRowsPerToken).<Void>map(refused -> {
+      refused.forEach(refusals);
+      return null;
+    }).andThen(ar -> {
       flushing = false;
       if (ar.succeeded()) {
         Set<String> namespaces = new LinkedHashSet<>();
@@ -87,7 +102,7 @@ final class ClientStateWriter {
         LOG.warning("dropping " + batch.size() + " client-state rows the database refuses: " + ar.cause());
         schedule(0);
       } else {
-        LOG.warning("writing " + batch.size() + " client-state rows failed, will retry: " + ar.cause());
+        failures.report("client-state batches failed, retrying", ar.cause());
         // Newer state recorded meanwhile wins over the batch we could not write.
         Map<String, ClientRow> merged = new LinkedHashMap<>(batch);
         merged.putAll(dirty);

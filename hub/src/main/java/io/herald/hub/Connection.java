@@ -1,7 +1,6 @@
 package io.herald.hub;
 
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
 import java.util.HashMap;
@@ -36,6 +35,19 @@ final class Connection {
   private boolean closed;
   private int errors;
   long lastHeard = System.currentTimeMillis();
+  private final FrameRate frameRate;
+  /** Bytes written since the write queue filled up: error frames only, bounded by the budget. */
+  private long writtenWhilePaused;
+  /** Characters of large frames handed to Vert.x and not yet written to the socket. */
+  private long unwrittenChars;
+  /** Frames this large are counted until written; smaller ones are bounded by Vert.x's frame count. */
+  static final int TRACKED_FRAME_CHARS = 8 * 1024;
+  /** Catch-up reads (snapshots, merged deltas) in flight, and those waiting for a slot. */
+  private int readsInFlight;
+  private final java.util.ArrayDeque<Runnable> waitingReads = new java.util.ArrayDeque<>();
+  /** At most this many catch-up reads per connection at once: each may hold a large answer. */
+  static final int MAX_READS_IN_FLIGHT = 4;
+  static final short CLOSE_TOO_SLOW = 1008;
 
   /** Called once when the connection ends: gives back its place in the token's connection count. */
   private final Runnable released;
@@ -45,10 +57,13 @@ final class Connection {
     this.ws = ws;
     this.principal = principal;
     this.released = released;
+    this.frameRate = new FrameRate(fanout.options.wsFrameRate(), fanout.options.wsFrameBurst(), System.nanoTime());
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> {
       lastHeard = System.currentTimeMillis();
-      protocolError("binary_not_supported", "send JSON text frames", null);
+      if (admit()) {
+        protocolError("binary_not_supported", "send JSON text frames", null);
+      }
     });
     ws.pongHandler(b -> lastHeard = System.currentTimeMillis());
     ws.drainHandler(v -> onDrain());
@@ -92,13 +107,84 @@ final class Connection {
     if (closed) {
       return false;
     }
-    ws.writeTextMessage(text);
-    if (!paused && ws.writeQueueFull()) {
+    if (paused) {
+      // Only small answers (errors) are still written to a full queue; a client that makes them
+      // add up past the budget is not reading at all.
+      writtenWhilePaused += RevisionBus.utf8Length(text);
+      if (writtenWhilePaused > fanout.options.wsMaxQueuedBytes()) {
+        close(CLOSE_TOO_SLOW, "the client does not read: write budget of " + fanout.options.wsMaxQueuedBytes()
+            + " bytes exceeded");
+        return false;
+      }
+    }
+    io.vertx.core.Future<Void> written = ws.writeTextMessage(text);
+    if (text.length() >= TRACKED_FRAME_CHARS) {
+      // Vert.x bounds its write queue by frames, not bytes: large frames are counted here until
+      // the socket has taken them, so a client that stops reading holds at most the budget.
+      int chars = text.length();
+      unwrittenChars += chars;
+      written.onComplete(ar -> {
+        unwrittenChars -= chars;
+        onDrain();
+      });
+    }
+    if (!paused && (ws.writeQueueFull() || unwrittenChars > fanout.options.wsMaxQueuedBytes())) {
       // Stop queueing for this client: it gets one merged delta when its queue drains.
       paused = true;
+      writtenWhilePaused = 0;
       fanout.metrics.slowConsumerEvents.increment();
     }
     return true;
+  }
+
+  /**
+   * Runs {@code read} now when fewer than {@link #MAX_READS_IN_FLIGHT} catch-up reads of this
+   * connection are under way, later otherwise; the read must call {@link #readDone()} once.
+   */
+  void startRead(Runnable read) {
+    if (!paused && readsInFlight < MAX_READS_IN_FLIGHT) {
+      readsInFlight++;
+      read.run();
+    } else {
+      waitingReads.add(read);
+    }
+  }
+
+  void readDone() {
+    readsInFlight--;
+    startWaitingReads();
+  }
+
+  /** Reads wait while the client does not read: their answers could not be written anyway. */
+  private void startWaitingReads() {
+    while (!closed && !paused && readsInFlight < MAX_READS_IN_FLIGHT && !waitingReads.isEmpty()) {
+      readsInFlight++;
+      waitingReads.poll().run();
+    }
+  }
+
+  /** The frame rate limit: false when the frame is to be dropped (the client is told once a second). */
+  private boolean admit() {
+    switch (frameRate.onFrame(System.nanoTime())) {
+      case ACCEPT -> {
+        return true;
+      }
+      case WARN -> {
+        fanout.metrics.framesDropped.increment();
+        fanout.metrics.protocolErrors.increment();
+        sendError("rate_limited", "more than " + fanout.options.wsFrameRate() + " frames per second (burst "
+            + fanout.options.wsFrameBurst() + "): frames are dropped; keep sending and the connection is closed", null);
+        return false;
+      }
+      case DROP -> {
+        fanout.metrics.framesDropped.increment();
+        return false;
+      }
+      default -> {
+        close(CLOSE_POLICY, "frame rate limit exceeded");
+        return false;
+      }
+    }
   }
 
   void sendError(String code, String message, String namespace) {
@@ -109,22 +195,31 @@ final class Connection {
     send(f.encode());
   }
 
+  /** Vert.x's drain handler, and every large frame the socket took: resume when both queues have room. */
   private void onDrain() {
-    if (!paused) {
+    if (!paused || closed || ws.writeQueueFull() || unwrittenChars > fanout.options.wsMaxQueuedBytes() / 2) {
       return;
     }
     paused = false;
     for (Subscription s : subscriptions.values()) {
       s.resume();
     }
+    startWaitingReads();
   }
 
   private void onText(String text) {
     lastHeard = System.currentTimeMillis();
-    JsonObject frame;
+    if (!admit()) {
+      return;
+    }
+    Object parsed;
     try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
+      parsed = StrictJson.parse(text);
+    } catch (StrictJson.Invalid e) {
+      protocolError("invalid_json", "a frame must be one JSON object: " + e.getMessage(), null);
+      return;
+    }
+    if (!(parsed instanceof JsonObject frame)) {
       protocolError("invalid_json", "a frame must be one JSON object", null);
       return;
     }
@@ -211,6 +306,16 @@ final class Connection {
       fanout.clientState.record(sub.row(true));
     }
     sub.catchUp(from, true);
+  }
+
+  /** Ends a subscription the hub may not keep (see {@link Fanout#refused}); writes no row for it. */
+  void refuseSubscription(String ns, String code, String message) {
+    Subscription sub = subscriptions.remove(ns);
+    if (sub != null) {
+      fanout.unsubscribe(sub);
+      fanout.metrics.protocolErrors.increment();
+      sendError(code, message, ns);
+    }
   }
 
   private void unsubscribe(JsonObject f) {
@@ -366,6 +471,7 @@ final class Connection {
       return;
     }
     closed = true;
+    waitingReads.clear();
     for (Subscription s : subscriptions.values()) {
       fanout.unsubscribe(s);
       fanout.clientState.record(s.row(false));

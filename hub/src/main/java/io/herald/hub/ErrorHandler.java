@@ -20,11 +20,20 @@ final class ErrorHandler implements Handler<RoutingContext> {
 
   private static final Logger LOG = Logger.getLogger(ErrorHandler.class.getName());
 
+  private final FailureLog failures;
+
+  ErrorHandler(FailureLog failures) {
+    this.failures = failures;
+  }
+
   @Override
   public void handle(RoutingContext ctx) {
     ApiException error = toApiException(ctx);
-    if (error.status() >= 500) {
-      LOG.log(Level.WARNING, ctx.request().method() + " " + ctx.request().path() + " failed", ctx.failure());
+    if (error.status() == 503) {
+      failures.report("requests failed, " + error.code(), ctx.failure());
+    } else if (error.status() >= 500) {
+      // A bug: the first of each interval with its stack trace, the rest counted.
+      failures.report("requests failed, " + error.code(), ctx.failure(), true);
     } else if (LOG.isLoggable(Level.FINE)) {
       LOG.fine(ctx.request().method() + " " + ctx.request().path() + " -> " + error.status() + " " + error.code());
     }

@@ -40,9 +40,15 @@ final class Fanout {
   private long headTimer = -1;
   private long presenceTimer = -1;
 
+  final FailureLog failures;
+  /** What every feed of this event loop keeps for resumes, at most {@link #RECENT_BYTES}. */
+  long recentBytes;
+  static final long RECENT_BYTES = 16L * 1024 * 1024;
+
   Fanout(Vertx vertx, ConfigStore store, io.herald.db.ClientStateStore clients, HubMetrics metrics,
-         ClientStateWriter clientState, HubOptions options) {
+         ClientStateWriter clientState, HubOptions options, FailureLog failures) {
     this.vertx = vertx;
+    this.failures = failures;
     this.clients = clients;
     this.store = store;
     this.metrics = metrics;
@@ -85,6 +91,26 @@ final class Fanout {
     metrics.connections.incrementAndGet();
   }
 
+  /** The database would not write a subscription's row: that subscription ends with a clear error. */
+  void refused(io.herald.db.ClientStateStore.Refusal r) {
+    Feed feed = feeds.get(r.namespace());
+    if (feed == null) {
+      return;
+    }
+    for (Subscription s : List.copyOf(feed.subscriptions)) {
+      if (r.clientId().equals(s.conn.clientId())) {
+        if (r.reason() == io.herald.db.ClientStateStore.Reason.TAKEN) {
+          s.conn.refuseSubscription(r.namespace(), "client_id_taken", "client_id '" + r.clientId()
+              + "' of namespace '" + r.namespace() + "' belongs to another token; use an id of your own");
+        } else {
+          s.conn.refuseSubscription(r.namespace(), "too_many_clients", "token '" + s.conn.principal.name()
+              + "' holds its limit of " + options.maxClientRowsPerToken() + " client rows; reuse client ids"
+              + " or ask an operator to raise HERALD_MAX_CLIENT_ROWS_PER_TOKEN");
+        }
+      }
+    }
+  }
+
   /** A revoked token's connections on this event loop are closed with a clear reason. */
   void revoked(String tokenId) {
     for (Connection c : List.copyOf(connections)) {
@@ -113,6 +139,7 @@ final class Fanout {
       metrics.subscriptions.decrementAndGet();
       if (s.feed.subscriptions.isEmpty()) {
         feeds.remove(s.feed.namespace);
+        s.feed.release();
       }
     }
   }
@@ -199,6 +226,6 @@ final class Fanout {
       if (f != null) {
         f.headSeen(head);
       }
-    }));
+    })).onFailure(e -> failures.report("head check failed", e));
   }
 }

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.logging.Logger;
 
 /**
  * One namespace's stream of revisions on one event loop. Events can arrive late, twice or out of
@@ -21,7 +20,6 @@ import java.util.logging.Logger;
  */
 final class Feed {
 
-  private static final Logger LOG = Logger.getLogger(Feed.class.getName());
   /** How long an out-of-order event waits for its predecessor before we read the gap from the database. */
   static final long GAP_WAIT_MS = 25;
   private static final int MAX_PENDING = 10_000;
@@ -120,8 +118,13 @@ final class Feed {
     known = f.version();
     recent.addLast(f);
     recentBytes += f.text().length();
-    while (recent.size() > RECENT_FRAMES || (recentBytes > RECENT_BYTES && recent.size() > 1)) {
-      recentBytes -= recent.pollFirst().text().length();
+    fanout.recentBytes += f.text().length();
+    while (recent.size() > RECENT_FRAMES || (recentBytes > RECENT_BYTES && recent.size() > 1)
+        || (fanout.recentBytes > Fanout.RECENT_BYTES && !recent.isEmpty())) {
+      // Past the event loop's budget too, this feed's resumes come from the database instead.
+      int n = recent.pollFirst().text().length();
+      recentBytes -= n;
+      fanout.recentBytes -= n;
     }
     int written = 0;
     for (Subscription s : List.copyOf(subscriptions)) {
@@ -150,19 +153,42 @@ final class Feed {
     });
   }
 
+  /**
+   * The delta frame of a revision read back. Values are checked before commit, so a revision that
+   * cannot be encoded predates those checks: its subscribers get an error frame in its place and
+   * later versions still flow, rather than the feed stopping at it.
+   */
+  private RevisionBus.Frame frameOf(Revision r) {
+    try {
+      return RevisionBus.Frame.of(r);
+    } catch (RuntimeException e) {
+      fanout.failures.report("unencodable revision", e);
+      String text = Payloads.error("undeliverable_version", "version " + r.version() + " of '" + namespace
+          + "' cannot be encoded as JSON; it is skipped").put("namespace", namespace).put("version", r.version()).encode();
+      return new RevisionBus.Frame(namespace, r.version(), text, RevisionBus.utf8Length(text), System.currentTimeMillis());
+    }
+  }
+
+  /** Forgets the frames kept for resumes: the feed is going away. */
+  void release() {
+    fanout.recentBytes -= recentBytes;
+    recentBytes = 0;
+    recent.clear();
+  }
+
   private void fill(long upTo) {
     filling = true;
     long from = known;
     fanout.store.revisions(namespace, from, upTo).onComplete(ar -> {
       filling = false;
       if (ar.failed()) {
-        LOG.warning("reading versions " + (from + 1) + ".." + upTo + " of " + namespace + " failed: " + ar.cause());
+        fanout.failures.report("reading missed revisions failed, retrying", ar.cause());
         vertx.setTimer(500, t -> scheduleGapFill());
         return;
       }
       for (Revision r : ar.result()) {
         fanout.metrics.gapFills.increment();
-        offer(RevisionBus.Frame.of(r));
+        offer(frameOf(r));
       }
       drainPending();
     });

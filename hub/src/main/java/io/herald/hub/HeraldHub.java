@@ -138,6 +138,7 @@ public final class HeraldHub {
           // Rows left "connected" by an earlier run of this node id are stale: that process is gone.
           return clients.disconnectNode(opts.nodeId())
               .compose(n -> deploy(vertx, pool, opts, metrics, clusterStatus))
+              .onSuccess(hub -> pruneClientRows(vertx, clients, opts))
               .recover(e -> pool.close().transform(x -> Future.failedFuture(e)));
         });
   }
@@ -145,9 +146,31 @@ public final class HeraldHub {
   private static Future<HeraldHub> deploy(Vertx vertx, Pool pool, HubOptions options, HubMetrics metrics,
                                           ClusterStatus cluster) {
     TokenLimits limits = new TokenLimits(options.writeRatePerToken(), options.maxConnectionsPerToken());
-    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits),
+    FailureLog failures = new FailureLog(options.failureLogIntervalMs());
+    vertx.setPeriodic(options.failureLogIntervalMs(), t -> failures.flush());
+    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures),
             new DeploymentOptions().setInstances(options.eventLoops()))
         .map(id -> new HeraldHub(vertx, pool, options, options.httpPort(), id));
+  }
+
+  /**
+   * Forgets disconnected clients not seen for {@code HERALD_CLIENT_RETENTION_S}, at start and then
+   * every tenth of that (at most hourly). Every node may do it: the delete is idempotent.
+   */
+  private static void pruneClientRows(Vertx vertx, ClientStateStore clients, HubOptions opts) {
+    if (opts.clientRetentionSeconds() <= 0) {
+      return;
+    }
+    Runnable prune = () -> clients.prune(opts.clientRetentionSeconds())
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("forgot " + n + " client rows disconnected for more than " + opts.clientRetentionSeconds() + " s");
+          }
+        })
+        .onFailure(e -> LOG.warning("pruning client rows failed: " + FailureLog.summary(e)));
+    prune.run();
+    long every = Math.max(1_000, Math.min(3_600_000, opts.clientRetentionSeconds() * 100));
+    vertx.setPeriodic(every, t -> prune.run());
   }
 
   private static int freePort() {

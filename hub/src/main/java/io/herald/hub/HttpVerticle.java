@@ -29,8 +29,13 @@ final class HttpVerticle extends VerticleBase {
 
   private final TokenLimits limits;
 
-  HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster, TokenLimits limits) {
+  private final FailureLog failures;
+  private HeaderDeadline deadline;
+
+  HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster, TokenLimits limits,
+               FailureLog failures) {
     this.limits = limits;
+    this.failures = failures;
     this.options = options;
     this.pool = pool;
     this.metrics = metrics;
@@ -41,12 +46,14 @@ final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     ConfigStore store = new ConfigStore(pool);
     ClientStateStore clients = new ClientStateStore(pool);
-    clientState = new ClientStateWriter(vertx, clients, metrics, options.ackFlushIntervalMs());
-    fanout = new Fanout(vertx, store, clients, metrics, clientState, options);
+    clientState = new ClientStateWriter(vertx, clients, metrics, options.ackFlushIntervalMs(),
+        options.maxClientRowsPerToken(), failures);
+    fanout = new Fanout(vertx, store, clients, metrics, clientState, options, failures);
+    clientState.onRefused(fanout::refused);
     rollout = new RolloutEndpoint(vertx, store, clients, fanout);
 
     Router router = Router.router(vertx);
-    ErrorHandler errors = new ErrorHandler();
+    ErrorHandler errors = new ErrorHandler(failures);
     router.route().failureHandler(errors);
     for (int status : new int[] {400, 404, 405, 413, 500}) {
       router.errorHandler(status, errors);
@@ -65,7 +72,8 @@ final class HttpVerticle extends VerticleBase {
     rollout.addRoutes(router);
     // The admin page (static files from the jar), GET only so that a wrong method on an API path
     // stays a 405; unknown paths fall through to the JSON 404.
-    router.get("/*").handler(io.vertx.ext.web.handler.StaticHandler.create("webroot"));
+    router.get("/*").handler(HttpVerticle::noCacheForPages)
+        .handler(io.vertx.ext.web.handler.StaticHandler.create("webroot"));
 
     HttpServerOptions serverOptions = new HttpServerOptions()
         .setHost(options.host())
@@ -73,6 +81,9 @@ final class HttpVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(options.maxFrameBytes())
         .setMaxWebSocketMessageSize(options.maxFrameBytes())
         .setTcpNoDelay(true)
+        // HTTP/1.1 and WebSocket only: no cleartext HTTP/2 detection, so a connection is handed to
+        // us (and its header deadline starts) as soon as it is accepted.
+        .setHttp2ClearTextEnabled(false)
         // Connections with no traffic either way are closed; WebSockets stay busy with pings.
         .setIdleTimeout(options.httpIdleTimeoutSeconds())
         .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS);
@@ -80,19 +91,63 @@ final class HttpVerticle extends VerticleBase {
       serverOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
           .setCertPath(options.tlsCertPath()).setKeyPath(options.tlsKeyPath()));
     }
+    deadline = new HeaderDeadline(vertx, options.httpHeaderTimeoutMs());
+    deadline.start();
     return Future.all(fanout.start(), revokedConsumer.completion())
-        .compose(v -> vertx.createHttpServer(serverOptions).requestHandler(router).listen())
+        .compose(v -> vertx.createHttpServer(serverOptions)
+            .connectionHandler(deadline::connected)
+            .requestHandler(req -> {
+              deadline.requestStarted(req);
+              handle(router, req);
+            })
+            .listen())
         .onSuccess(s -> server = s);
+  }
+
+  /** Browser hygiene for every answer (API, admin page, errors); see docs/security.md. */
+  static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
+      + "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+  private static void handle(Router router, io.vertx.core.http.HttpServerRequest req) {
+    io.vertx.core.MultiMap headers = req.response().headers();
+    headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    headers.set("X-Frame-Options", "DENY");
+    headers.set("X-Content-Type-Options", "nosniff");
+    headers.set("Referrer-Policy", "no-referrer");
+    String uri = req.uri();
+    if (!Requests.wellEncoded(uri)) {
+      // The router would fail decoding it and answer a bare 500.
+      req.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+          .end(ApiException.badRequest("bad_request",
+              "the request URI holds a malformed percent-encoding (% must be followed by two hex digits)").body().encode());
+      return;
+    }
+    router.handle(req);
+  }
+
+  /** The page itself is never cached, so an upgraded hub's page is seen at once; its assets may be. */
+  private static void noCacheForPages(io.vertx.ext.web.RoutingContext ctx) {
+    String path = ctx.normalizedPath();
+    if (path.equals("/") || path.endsWith(".html")) {
+      ctx.response().putHeader("Cache-Control", "no-cache");
+    }
+    ctx.next();
   }
 
   private void committed(Revision r) {
     metrics.revisionsCommitted.increment();
-    RevisionBus.publish(vertx, r);
+    try {
+      RevisionBus.publish(vertx, r);
+    } catch (RuntimeException e) {
+      // It is committed, and the writer is told so; the feeds' head checks read it from the table.
+      failures.report("publishing a committed revision failed", e, true);
+    }
   }
 
   @Override
   public Future<?> stop() {
     // Say goodbye with 1001, stop listening, then make the last client states durable.
+    deadline.stop();
     return fanout.stop()
         .transform(ar -> server == null ? Future.succeededFuture() : server.close())
         .transform(ar -> clientState.drain());

@@ -25,6 +25,8 @@ final class HubMetrics {
   final Counter slowConsumerEvents;
   final Counter protocolErrors;
   final Counter gapFills;
+  final Counter catchUpReads;
+  final Counter framesDropped;
   final Timer pushLatency;
   final DistributionSummary ackBatchSize;
 
@@ -49,6 +51,11 @@ final class HubMetrics {
         .description("Error frames sent for bad client frames").register(registry);
     gapFills = Counter.builder("herald_gap_fills_total")
         .description("Revisions read back from the database because their event was missing or late").register(registry);
+    catchUpReads = Counter.builder("herald_catch_up_reads_total")
+        .description("Snapshots and merged deltas read from the database for subscribing or resuming clients")
+        .register(registry);
+    framesDropped = Counter.builder("herald_ws_frames_dropped_total")
+        .description("Client frames dropped by the per-connection frame rate limit").register(registry);
     pushLatency = Timer.builder("herald_push_latency")
         .description("From commit on the writing node to the delta written to the last live subscriber of an event loop")
         .publishPercentileHistogram()

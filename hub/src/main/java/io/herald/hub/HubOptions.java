@@ -36,7 +36,14 @@ public record HubOptions(
     int maxConnectionsPerToken,
     int maxSubscriptions,
     int maxFrameBytes,
-    int httpIdleTimeoutSeconds) {
+    int httpIdleTimeoutSeconds,
+    int wsFrameRate,
+    int wsFrameBurst,
+    int wsMaxQueuedBytes,
+    int httpHeaderTimeoutMs,
+    int maxClientRowsPerToken,
+    long clientRetentionSeconds,
+    long failureLogIntervalMs) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/herald";
@@ -77,10 +84,18 @@ public record HubOptions(
         blankToNull(env.get("HERALD_TLS_CERT")),
         blankToNull(env.get("HERALD_TLS_KEY")),
         intVar(env, "HERALD_WRITE_RATE_PER_TOKEN", 200),
-        intVar(env, "HERALD_MAX_CONNECTIONS_PER_TOKEN", 20_000),
+        // Well below the 20,000 open files a process may hold here: one token cannot take them all.
+        intVar(env, "HERALD_MAX_CONNECTIONS_PER_TOKEN", 5_000),
         intVar(env, "HERALD_MAX_SUBSCRIPTIONS", 256),
         intVar(env, "HERALD_MAX_FRAME_BYTES", 1024 * 1024),
-        intVar(env, "HERALD_HTTP_IDLE_TIMEOUT_S", 300));
+        intVar(env, "HERALD_HTTP_IDLE_TIMEOUT_S", 300),
+        intVar(env, "HERALD_WS_FRAME_RATE", 200),
+        intVar(env, "HERALD_WS_FRAME_BURST", 1_000),
+        intVar(env, "HERALD_WS_MAX_QUEUED_BYTES", 1024 * 1024),
+        intVar(env, "HERALD_HTTP_HEADER_TIMEOUT_MS", 10_000),
+        intVar(env, "HERALD_MAX_CLIENT_ROWS_PER_TOKEN", 10_000),
+        intVar(env, "HERALD_CLIENT_RETENTION_S", 7 * 24 * 3600),
+        intVar(env, "HERALD_FAILURE_LOG_INTERVAL_MS", 10_000));
   }
 
   /**
@@ -102,7 +117,9 @@ public record HubOptions(
     return new HubOptions(host, port, dbUrl, dbPoolSize, adminToken, adminTokenGenerated, cluster, clusterName,
         clusterHost, clusterPort, clusterMembers, nodeId, eventLoops, wsPingIntervalMs, ackFlushIntervalMs,
         catchUpIntervalMs, presenceIntervalMs, clusterHeartbeatTimeoutSeconds, tlsCertPath, tlsKeyPath,
-        writeRatePerToken, maxConnectionsPerToken, maxSubscriptions, maxFrameBytes, httpIdleTimeoutSeconds);
+        writeRatePerToken, maxConnectionsPerToken, maxSubscriptions, maxFrameBytes, httpIdleTimeoutSeconds,
+        wsFrameRate, wsFrameBurst, wsMaxQueuedBytes, httpHeaderTimeoutMs, maxClientRowsPerToken, clientRetentionSeconds,
+        failureLogIntervalMs);
   }
 
   /** HTTPS and WSS when both a PEM certificate (chain) and its PEM private key are configured. */

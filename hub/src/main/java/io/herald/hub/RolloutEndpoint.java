@@ -51,12 +51,22 @@ final class RolloutEndpoint {
     router.get("/v1/namespaces/:ns/versions/:version/acks").handler(this::acks);
   }
 
+  static final int DEFAULT_CLIENT_PAGE = 500;
+  static final int MAX_CLIENT_PAGE = 1_000;
+
+  /** One page of clients in client-id order; {@code next_after} is the cursor of the next page, or null. */
   private void listClients(RoutingContext ctx) {
     String ns = NamespaceEndpoint.namespace(ctx);
     AuthHandler.principal(ctx).require(Principal.Permission.ROLLOUT, ns);
-    clients.list(ns)
+    long limit = Requests.longParam(ctx, "limit", (long) DEFAULT_CLIENT_PAGE);
+    if (limit < 1 || limit > MAX_CLIENT_PAGE) {
+      throw ApiException.badRequest("invalid_parameter", "'limit' must be between 1 and " + MAX_CLIENT_PAGE);
+    }
+    String after = ctx.request().getParam("after", "");
+    clients.page(ns, after, (int) limit)
         .map(rows -> new JsonObject().put("namespace", ns)
-            .put("clients", new JsonArray(rows.stream().map(RolloutEndpoint::client).toList())))
+            .put("clients", new JsonArray(rows.stream().map(RolloutEndpoint::client).toList()))
+            .put("next_after", rows.size() == limit ? rows.get(rows.size() - 1).clientId() : null))
         .onSuccess(ctx::json)
         .onFailure(ctx::fail);
   }

@@ -20,6 +20,9 @@ final class Subscription {
   private int generation;
   /** A catch-up asked for while the connection was paused: run when it drains. -1 when none. */
   private long pendingSince = -1;
+  /** A catch-up read is under way; {@code queuedSince} is the newest one asked for meanwhile (-1: none). */
+  private boolean reading;
+  private long queuedSince = -1;
 
   // What the client reported through acks, as written to client_state.
   long appliedVersion;
@@ -55,11 +58,13 @@ final class Subscription {
   /**
    * Brings the client from {@code since} to the feed's head. From memory when the missing
    * versions are still there and {@code fromMemory}; otherwise one read: a snapshot for 0, a
-   * merged delta for anything else.
+   * merged delta for anything else. Requests coalesce: while a read is under way, further ones
+   * only remember the newest {@code since}, and one more read follows (a client repeating
+   * {@code subscribe} thousands of times costs two reads, not thousands).
    */
   void catchUp(long since, boolean fromMemory) {
     live = false;
-    int gen = ++generation;
+    ++generation;
     if (conn.paused()) {
       // Nothing more goes into a full write queue, however often the client asks.
       pendingSince = since;
@@ -67,7 +72,9 @@ final class Subscription {
     }
     if (fromMemory && since > 0) {
       List<RevisionBus.Frame> frames = feed.framesAfter(since);
-      if (frames != null) {
+      // Several deltas carry the values of past revisions: history, which a client-role token may
+      // not read. It gets one merged delta from the database instead.
+      if (frames != null && (frames.size() == 1 || conn.principal.may(Principal.Permission.READ, feed.namespace))) {
         for (RevisionBus.Frame f : frames) {
           conn.send(f.text(), f.bytes());
           conn.fanout.metrics.deltasSent.increment();
@@ -77,8 +84,43 @@ final class Subscription {
         return;
       }
     }
+    if (reading) {
+      queuedSince = since;
+      return;
+    }
+    reading = true;
+    int gen = generation;
+    conn.startRead(() -> read(since, gen));
+  }
+
+  private void read(long since, int gen) {
+    if (conn.closed() || !conn.isSubscribed(this) || conn.paused()) {
+      // It waited for a slot, and meanwhile the client went away or stopped reading: no read.
+      reading = false;
+      pendingSince = queuedSince >= 0 ? queuedSince : since;
+      queuedSince = -1;
+      conn.readDone();
+      return;
+    }
+    conn.fanout.metrics.catchUpReads.increment();
     conn.fanout.store.catchUp(feed.namespace, since).onComplete(ar -> {
-      if (gen != generation || conn.closed() || !conn.isSubscribed(this)) {
+      reading = false;
+      conn.readDone();
+      if (conn.closed() || !conn.isSubscribed(this)) {
+        return;
+      }
+      if (queuedSince >= 0) {
+        long next = queuedSince;
+        queuedSince = -1;
+        catchUp(next, true);
+        return;
+      }
+      if (gen != generation) {
+        return; // answered meanwhile from memory
+      }
+      if (conn.paused()) {
+        // The queue filled while we read: this answer waits for the drain (read again then).
+        pendingSince = since;
         return;
       }
       if (ar.failed()) {
@@ -91,11 +133,22 @@ final class Subscription {
         return;
       }
       ConfigStore.CatchUp c = ar.result();
+      String text;
+      try {
+        text = c.snapshot() != null
+            ? Payloads.snapshotFrame(c.snapshot()).encode()
+            : Payloads.deltaFrame(feed.namespace, since, c.version(), c.delta().asChanges()).encode();
+      } catch (RuntimeException e) {
+        // Values are checked before commit, so this is data from before that check: say so, never stall.
+        conn.fanout.failures.report("unencodable namespace state", e);
+        conn.sendError("unencodable", "namespace '" + feed.namespace + "' at version " + c.version()
+            + " cannot be encoded as JSON", feed.namespace);
+        return;
+      }
+      conn.send(text);
       if (c.snapshot() != null) {
-        conn.send(Payloads.snapshotFrame(c.snapshot()).encode());
         conn.fanout.metrics.snapshotsSent.increment();
       } else {
-        conn.send(Payloads.deltaFrame(feed.namespace, since, c.version(), c.delta().asChanges()).encode());
         conn.fanout.metrics.deltasSent.increment();
       }
       sent = c.version();
@@ -121,6 +174,7 @@ final class Subscription {
 
   ClientRow row(boolean connected) {
     return new ClientRow(feed.namespace, conn.clientId(), conn.fanout.nodeId, conn.session, conn.labelsJson(),
-        connected, conn.connectedAt, System.currentTimeMillis(), appliedVersion, status, rejectedVersion, error);
+        connected, conn.connectedAt, System.currentTimeMillis(), appliedVersion, status, rejectedVersion, error,
+        conn.principal.tokenId() == null ? ClientRow.ADMIN_OWNER : conn.principal.tokenId());
   }
 }
