@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
-/** Which client runs which version: batched upserts from the hub nodes, reads for the rollout API. */
+/**
+ * Which client runs which version: batched upserts from the hub nodes, reads for the rollout API.
+ * Every Future fails with a {@link StoreException}.
+ */
 public final class ClientStateStore {
 
   private final Pool pool;
@@ -61,7 +64,7 @@ public final class ClientStateStore {
         .addArrayOfString(ns).addArrayOfString(cid).addArrayOfString(node).addArrayOfString(session)
         .addArrayOfString(labels).addArrayOfBoolean(connected).addArrayOfLong(connectedAt).addArrayOfLong(seen)
         .addArrayOfLong(applied).addArrayOfString(status).addArrayOfLong(rejected).addArrayOfString(error);
-    return pool.preparedQuery(Sql.UPSERT_CLIENTS).execute(params).mapEmpty();
+    return pool.preparedQuery(Sql.UPSERT_CLIENTS).execute(params).<Void>mapEmpty().recover(Sql::translated);
   }
 
   public Future<List<ClientRow>> list(String namespace) {
@@ -73,7 +76,7 @@ public final class ClientStateStore {
             r.getLong("applied_version"), r.getString("status"), r.getLong("rejected_version"), r.getString("error")));
       }
       return out;
-    });
+    }).recover(Sql::translated);
   }
 
   /** How many clients applied, rejected, and (connected) still lack a version. */
@@ -84,12 +87,13 @@ public final class ClientStateStore {
     return pool.preparedQuery(Sql.ROLLOUT_COUNTS).execute(Tuple.of(namespace, version)).map(rows -> {
       Row r = rows.iterator().next();
       return new RolloutCounts(r.getLong("applied"), r.getLong("rejected"), r.getLong("pending"));
-    });
+    }).recover(Sql::translated);
   }
 
   /** Marks every client of a node disconnected: at start (after a crash) and when a node leaves. */
   public Future<Integer> disconnectNode(String node) {
-    return pool.preparedQuery(Sql.DISCONNECT_NODE).execute(Tuple.of(node)).map(rows -> rows.rowCount());
+    return pool.preparedQuery(Sql.DISCONNECT_NODE).execute(Tuple.of(node)).map(rows -> rows.rowCount())
+        .recover(Sql::translated);
   }
 
   private static long millis(Row r, String column) {

@@ -2,7 +2,6 @@ package io.herald.db;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.Json;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -20,7 +19,8 @@ import java.util.Objects;
  * Namespaces and their append-only revisions. Every write is one transaction that locks the
  * namespace head, appends the revision with its changes, updates the current entries and bumps the
  * head, so versions are contiguous per namespace whatever the concurrency. All methods are
- * non-blocking and may be called from any event loop.
+ * non-blocking and may be called from any event loop; every Future fails with a
+ * {@link StoreException}.
  *
  * <p>The syntax and size of names and values are the caller's to check; the schema re-checks the
  * syntax so that nothing invalid can be stored.
@@ -55,16 +55,7 @@ public final class ConfigStore {
               sorted.size(), r.getOffsetDateTime(1));
           return new Revision(info, List.copyOf(sorted));
         })
-        .recover(e -> {
-          if (e instanceof PgException pg && Sql.VERSION_CONFLICT.equals(pg.getSqlState())) {
-            return Future.failedFuture(new StoreException.VersionConflict(namespace,
-                expectedVersion == null ? -1 : expectedVersion, Long.parseLong(pg.getDetail())));
-          }
-          if (e instanceof PgException pg && Sql.KEY_NOT_FOUND.equals(pg.getSqlState())) {
-            return Future.failedFuture(new StoreException.KeyNotFound(namespace, pg.getDetail()));
-          }
-          return Future.failedFuture(e);
-        });
+        .recover(e -> Future.failedFuture(Sql.translate(e, new Sql.AppendCall(namespace, expectedVersion))));
   }
 
   private static List<Change> sorted(List<Change> changes) {
@@ -105,7 +96,7 @@ public final class ConfigStore {
           }
           return diff(conn, namespace, head, toVersion)
               .compose(d -> insert(conn, namespace, version, KIND_ROLLBACK, toVersion, d.asChanges(), author, message));
-        }));
+        })).recover(Sql::translated);
   }
 
   private Future<Long> bumpHead(SqlConnection conn, String namespace, Long expectedVersion) {
@@ -136,7 +127,7 @@ public final class ConfigStore {
 
   /** The head version of a namespace; fails with NamespaceNotFound when it has none. */
   public Future<Long> head(String namespace) {
-    return head(pool, namespace);
+    return head(pool, namespace).recover(Sql::translated);
   }
 
   /** The heads of several namespaces at once; names without revisions are left out. */
@@ -148,7 +139,7 @@ public final class ConfigStore {
             out.put(r.getString(0), r.getLong(1));
           }
           return out;
-        });
+        }).recover(Sql::translated);
   }
 
   private static Future<Long> head(SqlClient client, String namespace) {
@@ -165,7 +156,7 @@ public final class ConfigStore {
             r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at")));
       }
       return out;
-    });
+    }).recover(Sql::translated);
   }
 
   /** The state at the head, read in one statement so version and entries match. */
@@ -184,7 +175,7 @@ public final class ConfigStore {
         }
       }
       return Future.succeededFuture(new Snapshot(namespace, head, entries));
-    });
+    }).recover(Sql::translated);
   }
 
   /** The state at any version from 0 (empty) to the head. */
@@ -200,7 +191,7 @@ public final class ConfigStore {
         }
         return new Snapshot(namespace, version, entries);
       });
-    });
+    }).recover(Sql::translated);
   }
 
   /**
@@ -210,7 +201,7 @@ public final class ConfigStore {
   public Future<HistoryPage> history(String namespace, long before, long after, int limit) {
     return head(pool, namespace).compose(head -> pool.preparedQuery(Sql.HISTORY)
         .execute(Tuple.of(namespace, before, after, limit))
-        .map(rows -> new HistoryPage(namespace, head, revisionInfos(rows))));
+        .map(rows -> new HistoryPage(namespace, head, revisionInfos(rows)))).recover(Sql::translated);
   }
 
   /** One revision with its changes. */
@@ -218,7 +209,7 @@ public final class ConfigStore {
     return revisions(namespace, version - 1, version).compose(list -> list.isEmpty()
         ? head(pool, namespace).compose(head ->
             Future.failedFuture(new StoreException.VersionNotFound(namespace, version, head)))
-        : Future.succeededFuture(list.get(0)));
+        : Future.succeededFuture(list.get(0))).recover(Sql::translated);
   }
 
   /** Every revision with {@code fromExclusive < version <= toInclusive}, oldest first, with changes. */
@@ -236,7 +227,7 @@ public final class ConfigStore {
         out.add(new Revision(info, byVersion.getOrDefault(info.version(), List.of())));
       }
       return out;
-    });
+    }).recover(Sql::translated);
   }
 
   /** Merged changes from the state at {@code from} to the state at {@code to}; both must be 0..head. */
@@ -249,7 +240,7 @@ public final class ConfigStore {
         return Future.failedFuture(new StoreException.VersionNotFound(namespace, to, head));
       }
       return diff(pool, namespace, from, to);
-    });
+    }).recover(Sql::translated);
   }
 
   private static Future<Diff> diff(SqlClient client, String namespace, long from, long to) {
@@ -305,7 +296,7 @@ public final class ConfigStore {
         return Future.succeededFuture(CatchUp.of(new Diff(namespace, since, head, List.of())));
       }
       return diff(pool, namespace, since, head).map(CatchUp::of);
-    });
+    }).recover(Sql::translated);
   }
 
   private Future<Snapshot> snapshotOrEmpty(String namespace) {

@@ -1,6 +1,19 @@
 package io.herald.db;
 
-/** Every SQL statement Herald runs, in one place. Parameters are positional ($n) prepared params. */
+import io.vertx.core.Future;
+import io.vertx.core.VertxException;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import io.vertx.sqlclient.DatabaseException;
+
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Every SQL statement Herald runs, in one place, and the one translation of their failures into
+ * {@link StoreException}s. Parameters are positional ($n) prepared params.
+ */
 final class Sql {
 
   private Sql() {
@@ -17,6 +30,8 @@ final class Sql {
       "SELECT o_version, o_created_at FROM herald_append($1, $2, $3, $4, $5::text[], $6::text[], $7::text[])";
   static final String VERSION_CONFLICT = "HR409";
   static final String KEY_NOT_FOUND = "HR404";
+
+  static final String UNIQUE_VIOLATION = "23505";
 
   /**
    * Appends the revision and its changes and updates the current entries, in one round trip.
@@ -141,4 +156,85 @@ final class Sql {
 
   static final String DISCONNECT_NODE = """
       UPDATE client_state SET connected = false, last_seen = now() WHERE node = $1 AND connected""";
+
+  /** What a herald_append call asked for: its own error codes are answered in these terms. */
+  record AppendCall(String namespace, Long expectedVersion) {
+  }
+
+  /** For {@code recover}: fails with the translation of {@code failure}. */
+  static <T> Future<T> translated(Throwable failure) {
+    return Future.failedFuture(translate(failure, null));
+  }
+
+  static StoreException translate(Throwable failure) {
+    return translate(failure, null);
+  }
+
+  /**
+   * Turns any failure of a statement into a StoreException, keeping the original as the cause.
+   * Modelled on Eclipse Hono's {@code SQL.translateException}: SQL states and connection failures
+   * become types here, so nothing above the store looks at states, messages or client classes.
+   *
+   * @param call the herald_append call that failed, or null for any other statement
+   */
+  static StoreException translate(Throwable failure, AppendCall call) {
+    if (failure instanceof StoreException known) {
+      return known;
+    }
+    if (failure instanceof PgException pg) {
+      return translate(pg, call);
+    }
+    if (failure instanceof ClosedConnectionException || failure instanceof ConnectionPoolTooBusyException
+        || failure instanceof IOException || failure instanceof TimeoutException) {
+      // Connection refused, reset or closed, the pool's wait queue full, a connect timeout.
+      return new StoreException.Unavailable(failure);
+    }
+    if (failure instanceof VertxException && !(failure instanceof DatabaseException)) {
+      // The client's own failures without a type of their own: "Timeout waiting for connection",
+      // "Pool closed", requests pending on a connection that closed. None is an answer of the server.
+      return new StoreException.Unavailable(failure);
+    }
+    return new StoreException.Unexpected(failure);
+  }
+
+  private static StoreException translate(PgException pg, AppendCall call) {
+    String state = pg.getSqlState() == null ? "" : pg.getSqlState();
+    if (call != null) {
+      switch (state) {
+        case VERSION_CONFLICT -> {
+          long expected = call.expectedVersion() == null ? -1 : call.expectedVersion();
+          return new StoreException.VersionConflict(call.namespace(), expected, Long.parseLong(pg.getDetail()));
+        }
+        case KEY_NOT_FOUND -> {
+          return new StoreException.KeyNotFound(call.namespace(), pg.getDetail());
+        }
+        default -> {
+          // not one of herald_append's own: a state like any other statement's
+        }
+      }
+    }
+    if (state.equals(UNIQUE_VIOLATION)) {
+      return new StoreException.Duplicate(pg.getConstraint(), pg);
+    }
+    if (state.startsWith("22")) {
+      return new StoreException.InvalidValue(pg);
+    }
+    if (state.startsWith("23")) {
+      return new StoreException.Refused(pg);
+    }
+    if (isTransient(state)) {
+      return new StoreException.Unavailable(pg);
+    }
+    return new StoreException.Unexpected(pg);
+  }
+
+  /**
+   * Connection exceptions (08), insufficient resources (53), system errors (58), a server shutting
+   * down or starting (57P01-57P03), a canceled statement (57014), deadlocks and serialization
+   * failures (40): the server could not do it now, not "never".
+   */
+  private static boolean isTransient(String state) {
+    return state.startsWith("08") || state.startsWith("53") || state.startsWith("58") || state.startsWith("40")
+        || state.equals("57P01") || state.equals("57P02") || state.equals("57P03") || state.equals("57014");
+  }
 }

@@ -6,7 +6,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -105,6 +108,40 @@ class ConfigStoreTest {
           assertEquals(Map.of("a", new JsonObject().put("x", 1)), s.entries());
           ctx.completeNow();
         })));
+  }
+
+  @Test
+  @DisplayName("database failures reach callers as types: a refused value, a duplicate, an unreachable server, a pool timeout")
+  void typedFailures(Vertx vertx, VertxTestContext ctx) {
+    TokenStore tokens = new TokenStore(pool);
+    Pool unreachable = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+        .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(1).setDatabase("none").setUser("postgres"))
+        .using(vertx).build();
+    Pool waiting = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(1).setConnectionTimeout(200).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+        .connectingTo(Database.connectOptions(db.url())).using(vertx).build();
+    Future<Object> sleeper = waiting.query("SELECT pg_sleep(1)").execute().map(rows -> rows);
+    Future.all(List.of(
+            failure(store.append("store.typed", List.of(Change.put("k", "nul\u0000inside")), null, "admin", "")),
+            tokens.create("twice", "reader", List.of("*"), "admin")
+                .compose(t -> failure(tokens.create("twice", "reader", List.of("*"), "admin"))),
+            failure(new ConfigStore(unreachable).head("store.typed")),
+            failure(new ClientStateStore(waiting).list("store.typed"))))
+        .eventually(() -> Future.all(sleeper, unreachable.close()).eventually(waiting::close))
+        .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+          assertInstanceOf(StoreException.InvalidValue.class, all.resultAt(0));
+          assertEquals("tokens_name_key", assertInstanceOf(StoreException.Duplicate.class, all.resultAt(1)).constraint);
+          assertInstanceOf(StoreException.Unavailable.class, all.resultAt(2));
+          assertInstanceOf(StoreException.Unavailable.class, all.resultAt(3));
+          ctx.completeNow();
+        })));
+  }
+
+  /** Succeeds with the failure of {@code f}, fails when {@code f} succeeds. */
+  private static Future<Throwable> failure(Future<?> f) {
+    return f.transform(ar -> ar.succeeded()
+        ? Future.failedFuture(new AssertionError("expected a failure, got " + ar.result()))
+        : Future.succeededFuture(ar.cause()));
   }
 
   @Test
