@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 @DisplayName("Sql.translate turns database and client failures into StoreExceptions (no server)")
 class SqlTranslateTest {
 
-  private static final Sql.AppendCall CALL = new Sql.AppendCall("payments.prod", 3L);
+  private static final Sql.AppendCall CALL = new Sql.AppendCall("payments.prod", 3L, 2L);
 
   private static PgException pg(String state, String detail) {
     return new PgException("boom", "ERROR", state, detail);
@@ -41,6 +41,10 @@ class SqlTranslateTest {
     assertEquals("namespace 'payments.prod' is at version 7, not 3", conflict.getMessage());
     var key = assertInstanceOf(StoreException.KeyNotFound.class, Sql.translate(pg("HR404", "ghost"), CALL));
     assertEquals("namespace 'payments.prod' has no key 'ghost'", key.getMessage());
+    assertInstanceOf(StoreException.NamespaceNotFound.class, Sql.translate(pg("HR410", null), CALL));
+    var version = assertInstanceOf(StoreException.VersionNotFound.class, Sql.translate(pg("HR411", "9"), CALL));
+    assertEquals(9, version.head);
+    assertEquals("namespace 'payments.prod' has no version 2 (head is 9)", version.getMessage());
   }
 
   @Test
