@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
-/** Which client runs which version: batched upserts from the hub nodes, reads for the rollout API. */
+/**
+ * Which client runs which version: batched upserts from the hub nodes, reads for the rollout API.
+ * Every Future fails with a {@link StoreException}.
+ */
 public final class ClientStateStore {
 
   private final Pool pool;
@@ -79,23 +82,24 @@ public final class ClientStateStore {
             "taken".equals(r.getString(2)) ? Reason.TAKEN : Reason.OVER_CAP));
       }
       return refused;
-    });
+    }).recover(Sql::translated);
   }
 
   /** Deletes disconnected rows last seen more than {@code olderThanSeconds} ago; returns how many. */
   public Future<Integer> prune(long olderThanSeconds) {
     return pool.preparedQuery(Sql.PRUNE_CLIENTS).execute(Tuple.of((double) olderThanSeconds))
-        .map(rows -> rows.rowCount());
+        .map(rows -> rows.rowCount()).recover(Sql::translated);
   }
 
   /** Up to {@code limit} clients of a namespace whose ids sort after {@code after} ("" for the first page). */
   public Future<List<ClientRow>> page(String namespace, String after, int limit) {
     return pool.preparedQuery(Sql.PAGE_CLIENTS).execute(Tuple.of(namespace, after, limit))
-        .map(rows -> rows(namespace, rows));
+        .map(rows -> rows(namespace, rows)).recover(Sql::translated);
   }
 
   public Future<List<ClientRow>> list(String namespace) {
-    return pool.preparedQuery(Sql.LIST_CLIENTS).execute(Tuple.of(namespace)).map(rows -> rows(namespace, rows));
+    return pool.preparedQuery(Sql.LIST_CLIENTS).execute(Tuple.of(namespace)).map(rows -> rows(namespace, rows))
+        .recover(Sql::translated);
   }
 
   private static List<ClientRow> rows(String namespace, io.vertx.sqlclient.RowSet<Row> rows) {
@@ -117,12 +121,13 @@ public final class ClientStateStore {
     return pool.preparedQuery(Sql.ROLLOUT_COUNTS).execute(Tuple.of(namespace, version)).map(rows -> {
       Row r = rows.iterator().next();
       return new RolloutCounts(r.getLong("applied"), r.getLong("rejected"), r.getLong("pending"));
-    });
+    }).recover(Sql::translated);
   }
 
   /** Marks every client of a node disconnected: at start (after a crash) and when a node leaves. */
   public Future<Integer> disconnectNode(String node) {
-    return pool.preparedQuery(Sql.DISCONNECT_NODE).execute(Tuple.of(node)).map(rows -> rows.rowCount());
+    return pool.preparedQuery(Sql.DISCONNECT_NODE).execute(Tuple.of(node)).map(rows -> rows.rowCount())
+        .recover(Sql::translated);
   }
 
   private static long millis(Row r, String column) {

@@ -2,12 +2,10 @@ package io.herald.db;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.Json;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
@@ -20,7 +18,8 @@ import java.util.Objects;
  * Namespaces and their append-only revisions. Every write is one transaction that locks the
  * namespace head, appends the revision with its changes, updates the current entries and bumps the
  * head, so versions are contiguous per namespace whatever the concurrency. All methods are
- * non-blocking and may be called from any event loop.
+ * non-blocking and may be called from any event loop; every Future fails with a
+ * {@link StoreException}.
  *
  * <p>The syntax and size of names and values are the caller's to check; the schema re-checks the
  * syntax so that nothing invalid can be stored.
@@ -43,34 +42,52 @@ public final class ConfigStore {
    */
   public Future<Revision> append(String namespace, List<Change> changes, Long expectedVersion,
                                  String author, String message) {
-    List<Change> sorted = sorted(changes);
-    String text = message == null ? "" : message;
-    Tuple params = Tuple.tuple().addString(namespace).addLong(expectedVersion).addString(author).addString(text);
-    addChangeArrays(params, sorted);
-    return pool.preparedQuery(Sql.APPEND_FUNCTION).execute(params)
-        .map(rows -> {
-          Row r = rows.iterator().next();
-          long version = r.getLong(0);
-          RevisionInfo info = new RevisionInfo(namespace, version, version - 1, KIND_WRITE, null, author, text,
-              sorted.size(), r.getOffsetDateTime(1));
-          return new Revision(info, List.copyOf(sorted));
-        })
-        .recover(e -> {
-          if (e instanceof PgException pg && Sql.VERSION_CONFLICT.equals(pg.getSqlState())) {
-            return Future.failedFuture(new StoreException.VersionConflict(namespace,
-                expectedVersion == null ? -1 : expectedVersion, Long.parseLong(pg.getDetail())));
-          }
-          if (e instanceof PgException pg && Sql.KEY_NOT_FOUND.equals(pg.getSqlState())) {
-            return Future.failedFuture(new StoreException.KeyNotFound(namespace, pg.getDetail()));
-          }
-          return Future.failedFuture(e);
-        });
+    List<Change> sorted = List.copyOf(sorted(changes));
+    return heraldAppend(new Sql.AppendCall(namespace, expectedVersion, null), sorted, author, message);
   }
 
   private static List<Change> sorted(List<Change> changes) {
     List<Change> sorted = new ArrayList<>(changes);
     sorted.sort((a, b) -> a.key().compareTo(b.key()));
     return sorted;
+  }
+
+  /**
+   * Appends a revision whose changes turn the head back into the state at {@code toVersion}, in
+   * the same single statement as a write. The rollback is a revision like any other: history keeps
+   * both the original and the rollback. A rollback to the head (or to a state equal to it) has no
+   * changes. Fails with {@link StoreException.VersionConflict} (checked first),
+   * {@link StoreException.NamespaceNotFound} when the namespace has no revisions, and
+   * {@link StoreException.VersionNotFound} when {@code toVersion} is not 1..head.
+   */
+  public Future<Revision> rollback(String namespace, long toVersion, Long expectedVersion,
+                                   String author, String message) {
+    return heraldAppend(new Sql.AppendCall(namespace, expectedVersion, toVersion), null, author, message);
+  }
+
+  /** One call of herald_append: {@code sorted} is a write's changes, null for a rollback. */
+  private Future<Revision> heraldAppend(Sql.AppendCall call, List<Change> sorted, String author, String message) {
+    String text = message == null ? "" : message;
+    Tuple params = Tuple.tuple()
+        .addString(call.namespace()).addLong(call.expectedVersion()).addString(author).addString(text);
+    if (sorted == null) {
+      params.addValue(null).addValue(null).addValue(null);
+    } else {
+      addChangeArrays(params, sorted);
+    }
+    params.addLong(call.rollbackTo());
+    return pool.preparedQuery(Sql.APPEND_FUNCTION).execute(params)
+        .map(rows -> {
+          Row r = rows.iterator().next();
+          long version = r.getLong("o_version");
+          List<Change> changes = sorted != null ? sorted
+              : changes(r.getArrayOfStrings("o_keys"), r.getArrayOfStrings("o_ops"), r.getArrayOfStrings("o_values"));
+          String kind = call.rollbackTo() == null ? KIND_WRITE : KIND_ROLLBACK;
+          RevisionInfo info = new RevisionInfo(call.namespace(), version, version - 1, kind, call.rollbackTo(), author,
+              text, changes.size(), r.getOffsetDateTime("o_created_at"));
+          return new Revision(info, changes);
+        })
+        .recover(e -> Future.failedFuture(Sql.translate(e, call)));
   }
 
   /** Appends three parallel arrays: keys, ops, and values as JSON text (null for deletes). */
@@ -88,55 +105,18 @@ public final class ConfigStore {
     params.addArrayOfString(keys).addArrayOfString(ops).addArrayOfString(values);
   }
 
-  /**
-   * Appends a revision whose changes turn the head back into the state at {@code toVersion}.
-   * The rollback is a revision like any other: history keeps both the original and the rollback.
-   */
-  public Future<Revision> rollback(String namespace, long toVersion, Long expectedVersion,
-                                   String author, String message) {
-    return pool.withTransaction(conn -> bumpHead(conn, namespace, expectedVersion)
-        .compose(version -> {
-          long head = version - 1;
-          if (head == 0) {
-            return Future.failedFuture(new StoreException.NamespaceNotFound(namespace));
-          }
-          if (toVersion < 1 || toVersion > head) {
-            return Future.failedFuture(new StoreException.VersionNotFound(namespace, toVersion, head));
-          }
-          return diff(conn, namespace, head, toVersion)
-              .compose(d -> insert(conn, namespace, version, KIND_ROLLBACK, toVersion, d.asChanges(), author, message));
-        }));
-  }
-
-  private Future<Long> bumpHead(SqlConnection conn, String namespace, Long expectedVersion) {
-    return conn.preparedQuery(Sql.BUMP_HEAD).execute(Tuple.of(namespace)).compose(rows -> {
-      long version = rows.iterator().next().getLong(0);
-      long head = version - 1;
-      if (expectedVersion != null && expectedVersion != head) {
-        return Future.failedFuture(new StoreException.VersionConflict(namespace, expectedVersion, head));
-      }
-      return Future.succeededFuture(version);
-    });
-  }
-
-  /** The multi-statement append a rollback needs (its changes are computed inside the transaction). */
-  private Future<Revision> insert(SqlConnection conn, String namespace, long version, String kind, Long rollbackTo,
-                                  List<Change> changes, String author, String message) {
-    List<Change> sorted = sorted(changes);
-    String text = message == null ? "" : message;
-    Tuple params = Tuple.tuple()
-        .addString(namespace).addLong(version).addString(kind).addLong(rollbackTo).addString(author).addString(text);
-    addChangeArrays(params, sorted);
-    return conn.preparedQuery(Sql.APPEND).execute(params).map(rows -> {
-      RevisionInfo info = new RevisionInfo(namespace, version, version - 1, kind, rollbackTo, author, text,
-          sorted.size(), rows.iterator().next().getOffsetDateTime(0));
-      return new Revision(info, List.copyOf(sorted));
-    });
+  /** The inverse of {@link #addChangeArrays}: changes from parallel arrays of keys, ops and JSON values. */
+  private static List<Change> changes(String[] keys, String[] ops, String[] values) {
+    List<Change> out = new ArrayList<>(keys.length);
+    for (int i = 0; i < keys.length; i++) {
+      out.add(change(keys[i], ops[i], values[i]));
+    }
+    return List.copyOf(out);
   }
 
   /** The head version of a namespace; fails with NamespaceNotFound when it has none. */
   public Future<Long> head(String namespace) {
-    return head(pool, namespace);
+    return head(pool, namespace).recover(Sql::translated);
   }
 
   /** The heads of several namespaces at once; names without revisions are left out. */
@@ -148,7 +128,7 @@ public final class ConfigStore {
             out.put(r.getString(0), r.getLong(1));
           }
           return out;
-        });
+        }).recover(Sql::translated);
   }
 
   private static Future<Long> head(SqlClient client, String namespace) {
@@ -165,7 +145,7 @@ public final class ConfigStore {
             r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at")));
       }
       return out;
-    });
+    }).recover(Sql::translated);
   }
 
   /** The state at the head, read in one statement so version and entries match. */
@@ -184,7 +164,7 @@ public final class ConfigStore {
         }
       }
       return Future.succeededFuture(new Snapshot(namespace, head, entries));
-    });
+    }).recover(Sql::translated);
   }
 
   /** The state at any version from 0 (empty) to the head. */
@@ -200,7 +180,7 @@ public final class ConfigStore {
         }
         return new Snapshot(namespace, version, entries);
       });
-    });
+    }).recover(Sql::translated);
   }
 
   /**
@@ -210,7 +190,7 @@ public final class ConfigStore {
   public Future<HistoryPage> history(String namespace, long before, long after, int limit) {
     return head(pool, namespace).compose(head -> pool.preparedQuery(Sql.HISTORY)
         .execute(Tuple.of(namespace, before, after, limit))
-        .map(rows -> new HistoryPage(namespace, head, revisionInfos(rows))));
+        .map(rows -> new HistoryPage(namespace, head, revisionInfos(rows)))).recover(Sql::translated);
   }
 
   /** One revision with its changes. */
@@ -218,7 +198,7 @@ public final class ConfigStore {
     return revisions(namespace, version - 1, version).compose(list -> list.isEmpty()
         ? head(pool, namespace).compose(head ->
             Future.failedFuture(new StoreException.VersionNotFound(namespace, version, head)))
-        : Future.succeededFuture(list.get(0)));
+        : Future.succeededFuture(list.get(0))).recover(Sql::translated);
   }
 
   /** Every revision with {@code fromExclusive < version <= toInclusive}, oldest first, with changes. */
@@ -236,7 +216,7 @@ public final class ConfigStore {
         out.add(new Revision(info, byVersion.getOrDefault(info.version(), List.of())));
       }
       return out;
-    });
+    }).recover(Sql::translated);
   }
 
   /** Merged changes from the state at {@code from} to the state at {@code to}; both must be 0..head. */
@@ -249,12 +229,11 @@ public final class ConfigStore {
         return Future.failedFuture(new StoreException.VersionNotFound(namespace, to, head));
       }
       return diff(pool, namespace, from, to);
-    });
+    }).recover(Sql::translated);
   }
 
   private static Future<Diff> diff(SqlClient client, String namespace, long from, long to) {
-    Tuple params = Tuple.of(namespace, Math.min(from, to), Math.max(from, to), from, to);
-    return client.preparedQuery(Sql.DIFF).execute(params).map(rows -> {
+    return client.preparedQuery(Sql.DIFF).execute(Tuple.of(namespace, from, to)).map(rows -> {
       List<Diff.Entry> entries = new ArrayList<>();
       for (Row r : rows) {
         boolean existedBefore = "put".equals(r.getString("before_op"));
@@ -271,10 +250,11 @@ public final class ConfigStore {
   }
 
   private static Change change(Row r) {
-    Change.Op op = Change.Op.fromWire(r.getString("op"));
-    return op == Change.Op.PUT
-        ? Change.put(r.getString("key"), Json.decodeValue(r.getString("value")))
-        : Change.delete(r.getString("key"));
+    return change(r.getString("key"), r.getString("op"), r.getString("value"));
+  }
+
+  private static Change change(String key, String op, String jsonValue) {
+    return Change.Op.fromWire(op) == Change.Op.PUT ? Change.put(key, Json.decodeValue(jsonValue)) : Change.delete(key);
   }
 
   private static List<RevisionInfo> revisionInfos(RowSet<Row> rows) {
@@ -305,7 +285,7 @@ public final class ConfigStore {
         return Future.succeededFuture(CatchUp.of(new Diff(namespace, since, head, List.of())));
       }
       return diff(pool, namespace, since, head).map(CatchUp::of);
-    });
+    }).recover(Sql::translated);
   }
 
   private Future<Snapshot> snapshotOrEmpty(String namespace) {

@@ -1,47 +1,40 @@
 package io.herald.db;
 
-/** Every SQL statement Herald runs, in one place. Parameters are positional ($n) prepared params. */
+import io.vertx.core.Future;
+import io.vertx.core.VertxException;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import io.vertx.sqlclient.DatabaseException;
+
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Every SQL statement Herald runs, in one place, and the one translation of their failures into
+ * {@link StoreException}s. Parameters are positional ($n) prepared params.
+ */
 final class Sql {
 
   private Sql() {
   }
 
-  /** Creates the namespace on its first write, locks its row and hands out the next version. */
-  static final String BUMP_HEAD = """
-      INSERT INTO namespaces (name, head) VALUES ($1, 1)
-      ON CONFLICT (name) DO UPDATE SET head = namespaces.head + 1, updated_at = now()
-      RETURNING head""";
+  /**
+   * A whole write or rollback in one statement (migrations V2, V4): $5 keys, $6 ops, $7 values
+   * (JSON text, null for deletes) for a write; $8 the version to roll back to, or null. A rollback
+   * returns the changes it computed in o_keys/o_ops/o_values.
+   */
+  static final String APPEND_FUNCTION = """
+      SELECT o_version, o_created_at, o_keys, o_ops, o_values
+      FROM herald_append($1, $2, $3, $4, $5::text[], $6::text[], $7::text[], $8::bigint)""";
 
-  /** A whole write in one statement (migration V2); see herald_append's error codes. */
-  static final String APPEND_FUNCTION =
-      "SELECT o_version, o_created_at FROM herald_append($1, $2, $3, $4, $5::text[], $6::text[], $7::text[])";
+  /** herald_append's own SQLSTATEs; see the header of V4__rollback_through_append.sql. */
   static final String VERSION_CONFLICT = "HR409";
   static final String KEY_NOT_FOUND = "HR404";
+  static final String NO_REVISIONS = "HR410";
+  static final String VERSION_OUT_OF_RANGE = "HR411";
 
-  /**
-   * Appends the revision and its changes and updates the current entries, in one round trip.
-   * $7 keys, $8 ops, $9 values (JSON text, null for deletes).
-   */
-  static final String APPEND = """
-      WITH rev AS (
-        INSERT INTO revisions (namespace, version, parent_version, kind, rollback_to, author, message, change_count)
-        VALUES ($1::text, $2::bigint, $2::bigint - 1, $3::text, $4::bigint, $5::text, $6::text, cardinality($7::text[]))
-        RETURNING created_at
-      ), chg AS (
-        INSERT INTO revision_changes (namespace, version, key, op, value)
-        SELECT $1::text, $2::bigint, c.key, c.op, c.value::jsonb
-        FROM unnest($7::text[], $8::text[], $9::text[]) AS c(key, op, value)
-      ), put AS (
-        INSERT INTO entries (namespace, key, value, version)
-        SELECT $1::text, c.key, c.value::jsonb, $2::bigint
-        FROM unnest($7::text[], $8::text[], $9::text[]) AS c(key, op, value)
-        WHERE c.op = 'put'
-        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, version = excluded.version
-      ), del AS (
-        DELETE FROM entries e USING unnest($7::text[], $8::text[]) AS c(key, op)
-        WHERE c.op = 'delete' AND e.namespace = $1::text AND e.key = c.key
-      )
-      SELECT created_at FROM rev""";
+  static final String UNIQUE_VIOLATION = "23505";
 
   static final String HEAD = "SELECT head FROM namespaces WHERE name = $1";
 
@@ -85,26 +78,12 @@ final class Sql {
       ORDER BY version, key COLLATE "C\"""";
 
   /**
-   * Every key touched in (lo, hi], with its value as of $4 ("before") and as of $5 ("after").
-   * Works in both directions, which is what a rollback needs.
+   * Every key touched between $2 and $3, with its value as of $2 ("before") and as of $3
+   * ("after"); herald_diff (V4) is the one diff query, rollbacks use it too.
    */
   static final String DIFF = """
-      WITH ks AS (
-        SELECT DISTINCT key FROM revision_changes
-        WHERE namespace = $1 AND version > $2 AND version <= $3
-      )
-      SELECT ks.key, a.op AS before_op, a.value::text AS before_value,
-             b.op AS after_op, b.value::text AS after_value
-      FROM ks
-      LEFT JOIN LATERAL (
-        SELECT op, value FROM revision_changes c
-        WHERE c.namespace = $1 AND c.key = ks.key AND c.version <= $4
-        ORDER BY c.version DESC LIMIT 1) a ON true
-      LEFT JOIN LATERAL (
-        SELECT op, value FROM revision_changes c
-        WHERE c.namespace = $1 AND c.key = ks.key AND c.version <= $5
-        ORDER BY c.version DESC LIMIT 1) b ON true
-      ORDER BY ks.key COLLATE "C\"""";
+      SELECT key, before_op, before_value::text AS before_value, after_op, after_value::text AS after_value
+      FROM herald_diff($1, $2, $3) ORDER BY key COLLATE "C\"""";
 
   /**
    * One row per (namespace, client): this node's whole view of the client, merged into the table.
@@ -182,4 +161,92 @@ final class Sql {
 
   static final String DISCONNECT_NODE = """
       UPDATE client_state SET connected = false, last_seen = now() WHERE node = $1 AND connected""";
+
+  /** What a herald_append call asked for: its own error codes are answered in these terms. */
+  record AppendCall(String namespace, Long expectedVersion, Long rollbackTo) {
+  }
+
+  /** For {@code recover}: fails with the translation of {@code failure}. */
+  static <T> Future<T> translated(Throwable failure) {
+    return Future.failedFuture(translate(failure, null));
+  }
+
+  static StoreException translate(Throwable failure) {
+    return translate(failure, null);
+  }
+
+  /**
+   * Turns any failure of a statement into a StoreException, keeping the original as the cause.
+   * Modelled on Eclipse Hono's {@code SQL.translateException}: SQL states and connection failures
+   * become types here, so nothing above the store looks at states, messages or client classes.
+   *
+   * @param call the herald_append call that failed, or null for any other statement
+   */
+  static StoreException translate(Throwable failure, AppendCall call) {
+    if (failure instanceof StoreException known) {
+      return known;
+    }
+    if (failure instanceof PgException pg) {
+      return translate(pg, call);
+    }
+    if (failure instanceof ClosedConnectionException || failure instanceof ConnectionPoolTooBusyException
+        || failure instanceof IOException || failure instanceof TimeoutException) {
+      // Connection refused, reset or closed, the pool's wait queue full, a connect timeout.
+      return new StoreException.Unavailable(failure);
+    }
+    if (failure instanceof VertxException && !(failure instanceof DatabaseException)) {
+      // The client's own failures without a type of their own: "Timeout waiting for connection",
+      // "Pool closed", requests pending on a connection that closed. None is an answer of the server.
+      return new StoreException.Unavailable(failure);
+    }
+    return new StoreException.Unexpected(failure);
+  }
+
+  private static StoreException translate(PgException pg, AppendCall call) {
+    String state = pg.getSqlState() == null ? "" : pg.getSqlState();
+    if (call != null) {
+      switch (state) {
+        case VERSION_CONFLICT -> {
+          long expected = call.expectedVersion() == null ? -1 : call.expectedVersion();
+          return new StoreException.VersionConflict(call.namespace(), expected, Long.parseLong(pg.getDetail()));
+        }
+        case KEY_NOT_FOUND -> {
+          return new StoreException.KeyNotFound(call.namespace(), pg.getDetail());
+        }
+        case NO_REVISIONS -> {
+          return new StoreException.NamespaceNotFound(call.namespace());
+        }
+        case VERSION_OUT_OF_RANGE -> {
+          long to = call.rollbackTo() == null ? -1 : call.rollbackTo();
+          return new StoreException.VersionNotFound(call.namespace(), to, Long.parseLong(pg.getDetail()));
+        }
+        default -> {
+          // not one of herald_append's own: a state like any other statement's
+        }
+      }
+    }
+    if (state.equals(UNIQUE_VIOLATION)) {
+      return new StoreException.Duplicate(pg.getConstraint(), pg);
+    }
+    if (state.startsWith("22")) {
+      return new StoreException.InvalidValue(pg);
+    }
+    if (state.startsWith("23")) {
+      return new StoreException.Refused(pg);
+    }
+    if (isTransient(state)) {
+      return new StoreException.Unavailable(pg);
+    }
+    return new StoreException.Unexpected(pg);
+  }
+
+  /**
+   * Connection exceptions (08), insufficient resources (53), system errors (58), a server shutting
+   * down or starting (57P01-57P03), a canceled statement (57014), deadlocks and serialization
+   * failures (40): the server could not do it now, not "never".
+   */
+  private static boolean isTransient(String state) {
+    return state.startsWith("08") || state.startsWith("53") || state.startsWith("58") || state.startsWith("40")
+        || state.equals("57P01") || state.equals("57P02") || state.equals("57P03") || state.equals("57014");
+  }
 }

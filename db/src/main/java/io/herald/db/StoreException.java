@@ -1,10 +1,18 @@
 package io.herald.db;
 
-/** A domain failure of the store: the request was understood but cannot be carried out. */
+/**
+ * Every way a store's Future fails: a domain failure (the request was understood but cannot be
+ * carried out), or the database's own failure translated into a type ({@link Sql#translate}), so
+ * callers map types, never SQL states or client classes. The original failure is the cause.
+ */
 public class StoreException extends RuntimeException {
 
   public StoreException(String message) {
     super(message, null, false, false);
+  }
+
+  protected StoreException(String message, Throwable cause) {
+    super(message, cause, false, false);
   }
 
   /** No namespace of that name has any revision. */
@@ -38,6 +46,51 @@ public class StoreException extends RuntimeException {
     public VersionConflict(String namespace, long expected, long head) {
       super("namespace '" + namespace + "' is at version " + head + ", not " + expected);
       this.head = head;
+    }
+  }
+
+  /**
+   * The database cannot serve the request now: unreachable, connection lost, pool saturated or
+   * timed out, shutting down, out of resources, or a transient conflict (deadlock, serialization).
+   * Retrying later may succeed.
+   */
+  public static final class Unavailable extends StoreException {
+    public Unavailable(Throwable cause) {
+      super("the database is unavailable: " + cause, cause);
+    }
+  }
+
+  /**
+   * The database refuses the data itself (SQLSTATE class 22 or 23): sending the same again fails
+   * again. Subtypes say why when a caller can act on it.
+   */
+  public static class Refused extends StoreException {
+    public Refused(Throwable cause) {
+      super("the database refuses the data: " + cause, cause);
+    }
+  }
+
+  /** A value PostgreSQL cannot store (class 22), such as U+0000 in a jsonb string or in text. */
+  public static final class InvalidValue extends Refused {
+    public InvalidValue(Throwable cause) {
+      super(cause);
+    }
+  }
+
+  /** A unique constraint refuses the row (23505); {@code constraint} names it, when known. */
+  public static final class Duplicate extends Refused {
+    public final String constraint;
+
+    public Duplicate(String constraint, Throwable cause) {
+      super(cause);
+      this.constraint = constraint;
+    }
+  }
+
+  /** Any other failure: nobody expected it (a bug, most likely); the cause says what happened. */
+  public static final class Unexpected extends StoreException {
+    public Unexpected(Throwable cause) {
+      super("the store failed unexpectedly: " + cause, cause);
     }
   }
 }

@@ -20,6 +20,7 @@ import java.util.List;
 /**
  * Scoped tokens (stored as a SHA-256 of the token, never the token) and the audit trail of who
  * created and revoked them. Tokens are high-entropy random strings, so a fast hash is enough.
+ * Every Future fails with a {@link StoreException}; a taken name is {@link StoreException.Duplicate}.
  */
 public final class TokenStore {
 
@@ -58,7 +59,8 @@ public final class TokenStore {
         .compose(rows -> audit(conn, createdBy, "token.created",
                 new JsonObject().put("id", id).put("name", name).put("role", role).put("namespaces", namespaces))
             .map(v -> new Created(new TokenRow(id, name, role, List.copyOf(namespaces), hash,
-                rows.iterator().next().getOffsetDateTime(0), createdBy, null, null), token))));
+                rows.iterator().next().getOffsetDateTime(0), createdBy, null, null), token))))
+        .recover(Sql::translated);
   }
 
   public Future<List<TokenRow>> list() {
@@ -66,13 +68,13 @@ public final class TokenStore {
       List<TokenRow> out = new ArrayList<>();
       rows.forEach(r -> out.add(row(r)));
       return out;
-    });
+    }).recover(Sql::translated);
   }
 
   /** The token row for the id in a presented token, or null. */
   public Future<TokenRow> find(String id) {
     return pool.preparedQuery("SELECT * FROM tokens WHERE id = $1").execute(Tuple.of(id))
-        .map(rows -> rows.size() == 0 ? null : row(rows.iterator().next()));
+        .map(rows -> rows.size() == 0 ? null : row(rows.iterator().next())).recover(Sql::translated);
   }
 
   /** Revokes a token; false when there is no such token or it was revoked already. */
@@ -83,7 +85,8 @@ public final class TokenStore {
         .execute(Tuple.of(id, revokedBy))
         .compose(rows -> rows.size() == 0 ? Future.succeededFuture(false)
             : audit(conn, revokedBy, "token.revoked",
-                new JsonObject().put("id", id).put("name", rows.iterator().next().getString(0))).map(v -> true)));
+                new JsonObject().put("id", id).put("name", rows.iterator().next().getString(0))).map(v -> true)))
+        .recover(Sql::translated);
   }
 
   public Future<List<JsonObject>> auditLog(int limit) {
@@ -96,7 +99,7 @@ public final class TokenStore {
                 .put("detail", (JsonObject) r.getValue("detail")));
           }
           return out;
-        });
+        }).recover(Sql::translated);
   }
 
   private static Future<Void> audit(io.vertx.sqlclient.SqlConnection conn, String actor, String action, JsonObject detail) {

@@ -6,7 +6,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -14,9 +17,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -105,6 +112,153 @@ class ConfigStoreTest {
           assertEquals(Map.of("a", new JsonObject().put("x", 1)), s.entries());
           ctx.completeNow();
         })));
+  }
+
+  @Test
+  @DisplayName("rollback returns the changes it appended, sorted by key; a rollback to the head has none")
+  void rollbackChanges(VertxTestContext ctx) {
+    String ns = "store.rollback.changes";
+    store.append(ns, List.of(Change.put("b", 2), Change.put("a", new JsonObject().put("x", 1))), null, "admin", "")
+        .compose(r -> store.append(ns, List.of(Change.put("a", 3), Change.delete("b"), Change.put("c", 4)), null, "admin", ""))
+        .compose(r -> store.rollback(ns, 1, 2L, "admin", "undo"))
+        .compose(r -> {
+          assertEquals(3, r.version());
+          assertEquals(2, r.info().parentVersion());
+          assertEquals(1L, r.info().rollbackTo());
+          assertEquals("undo", r.info().message());
+          assertEquals(3, r.info().changeCount());
+          assertEquals(List.of(Change.put("a", new JsonObject().put("x", 1)), Change.put("b", 2), Change.delete("c")),
+              r.changes());
+          return store.revision(ns, 3).map(stored -> {
+            assertEquals(r.changes(), stored.changes(), "what rollback returns is what it stored");
+            assertEquals(r.info(), stored.info());
+            return stored;
+          });
+        })
+        .compose(r -> store.rollback(ns, 3, null, "admin", null))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          assertEquals(4, r.version());
+          assertEquals(ConfigStore.KIND_ROLLBACK, r.info().kind());
+          assertEquals(0, r.info().changeCount());
+          assertEquals(List.of(), r.changes());
+          assertEquals("", r.info().message());
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @DisplayName("rollback refuses a stale expected version first, then a namespace without revisions, then versions outside 1..head")
+  void rollbackRefusals(VertxTestContext ctx) {
+    String ns = "store.rollback.refused";
+    String none = "store.rollback.none";
+    store.append(ns, List.of(Change.put("a", 1)), null, "admin", "")
+        .compose(r -> store.append(ns, List.of(Change.put("a", 2)), null, "admin", ""))
+        .compose(r -> Future.all(List.of(
+            failure(store.rollback(ns, 1, 1L, "admin", "")),
+            failure(store.rollback(none, 1, 5L, "admin", "")),
+            failure(store.rollback(none, 1, null, "admin", "")),
+            failure(store.rollback(none, 1, 0L, "admin", "")),
+            failure(store.rollback(ns, 0, null, "admin", "")),
+            failure(store.rollback(ns, 3, 2L, "admin", "")))))
+        .compose(all -> {
+          assertEquals(2, assertInstanceOf(StoreException.VersionConflict.class, all.resultAt(0)).head);
+          assertEquals(0, assertInstanceOf(StoreException.VersionConflict.class, all.resultAt(1)).head);
+          assertInstanceOf(StoreException.NamespaceNotFound.class, all.resultAt(2));
+          assertInstanceOf(StoreException.NamespaceNotFound.class, all.resultAt(3));
+          assertEquals(2, assertInstanceOf(StoreException.VersionNotFound.class, all.resultAt(4)).head);
+          StoreException.VersionNotFound past = assertInstanceOf(StoreException.VersionNotFound.class, all.resultAt(5));
+          assertEquals(2, past.head);
+          assertEquals("namespace 'store.rollback.refused' has no version 3 (head is 2)", past.getMessage());
+          return Future.all(failure(store.head(none)), store.head(ns));
+        })
+        .onComplete(ctx.succeeding(heads -> ctx.verify(() -> {
+          assertInstanceOf(StoreException.NamespaceNotFound.class, heads.resultAt(0), "a refused rollback leaves no trace");
+          assertEquals(2L, (Long) heads.resultAt(1), "nothing was appended");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  @DisplayName("concurrent rollbacks and writes keep versions contiguous, and every rollback restores its target")
+  void concurrentRollbacksAndWrites(VertxTestContext ctx) {
+    String ns = "store.rollback.race";
+    int seeded = 3;
+    int racing = 60;
+    Future<Revision> seed = Future.succeededFuture();
+    for (int i = 1; i <= seeded; i++) {
+      Change c = Change.put("k" + i, i);
+      seed = seed.compose(r -> store.append(ns, List.of(c), null, "admin", "seed"));
+    }
+    seed.compose(s -> {
+          List<Future<Revision>> all = new ArrayList<>();
+          for (int i = 0; i < racing; i++) {
+            all.add(i % 3 == 0
+                ? store.rollback(ns, 1 + i % seeded, null, "admin", "race")
+                : store.append(ns, List.of(Change.put("k" + i % 5, i), Change.put("w" + i, true)), null, "admin", "race"));
+          }
+          return Future.all(all).map(done -> all.stream().map(Future::result).toList());
+        })
+        .compose(revisions -> {
+          Set<Long> versions = revisions.stream().map(Revision::version).collect(Collectors.toCollection(LinkedHashSet::new));
+          assertEquals(LongStream.rangeClosed(seeded + 1, seeded + racing).boxed().collect(Collectors.toSet()), versions);
+          List<Future<?>> checks = new ArrayList<>();
+          checks.add(store.history(ns, Long.MAX_VALUE, 0, 1000).map(page -> {
+            assertEquals(seeded + racing, page.head());
+            List<Long> listed = page.revisions().stream().map(RevisionInfo::version).toList();
+            assertEquals(LongStream.iterate(seeded + racing, v -> v >= 1, v -> v - 1).boxed().toList(), listed);
+            page.revisions().forEach(info -> assertEquals(info.version() - 1, info.parentVersion()));
+            return page;
+          }));
+          for (Revision r : revisions) {
+            if (r.info().rollbackTo() != null) {
+              checks.add(Future.all(store.snapshot(ns, r.version()), store.snapshot(ns, r.info().rollbackTo()),
+                  store.revision(ns, r.version())).map(both -> {
+                Snapshot after = both.resultAt(0);
+                Snapshot target = both.resultAt(1);
+                Revision stored = both.resultAt(2);
+                assertEquals(target.entries(), after.entries(), "version " + r.version() + " restores " + target.version());
+                assertEquals(stored.changes(), r.changes(), "version " + r.version() + " returned what it stored");
+                return both;
+              }));
+            }
+          }
+          return Future.all(checks);
+        })
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  @DisplayName("database failures reach callers as types: a refused value, a duplicate, an unreachable server, a pool timeout")
+  void typedFailures(Vertx vertx, VertxTestContext ctx) {
+    TokenStore tokens = new TokenStore(pool);
+    Pool unreachable = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+        .connectingTo(new PgConnectOptions().setHost("127.0.0.1").setPort(1).setDatabase("none").setUser("postgres"))
+        .using(vertx).build();
+    Pool waiting = PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(1).setConnectionTimeout(200).setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
+        .connectingTo(Database.connectOptions(db.url())).using(vertx).build();
+    Future<Object> sleeper = waiting.query("SELECT pg_sleep(1)").execute().map(rows -> rows);
+    Future.all(List.of(
+            failure(store.append("store.typed", List.of(Change.put("k", "nul\u0000inside")), null, "admin", "")),
+            tokens.create("twice", "reader", List.of("*"), "admin")
+                .compose(t -> failure(tokens.create("twice", "reader", List.of("*"), "admin"))),
+            failure(new ConfigStore(unreachable).head("store.typed")),
+            failure(new ClientStateStore(waiting).list("store.typed"))))
+        .eventually(() -> Future.all(sleeper, unreachable.close()).eventually(waiting::close))
+        .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+          assertInstanceOf(StoreException.InvalidValue.class, all.resultAt(0));
+          assertEquals("tokens_name_key", assertInstanceOf(StoreException.Duplicate.class, all.resultAt(1)).constraint);
+          assertInstanceOf(StoreException.Unavailable.class, all.resultAt(2));
+          assertInstanceOf(StoreException.Unavailable.class, all.resultAt(3));
+          ctx.completeNow();
+        })));
+  }
+
+  /** Succeeds with the failure of {@code f}, fails when {@code f} succeeds. */
+  private static Future<Throwable> failure(Future<?> f) {
+    return f.transform(ar -> ar.succeeded()
+        ? Future.failedFuture(new AssertionError("expected a failure, got " + ar.result()))
+        : Future.succeededFuture(ar.cause()));
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.herald.hub;
 
 import io.herald.db.ClientRow;
 import io.herald.db.ClientStateStore;
+import io.herald.db.StoreException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -96,8 +97,7 @@ final class ClientStateWriter {
         batch.values().forEach(r -> namespaces.add(r.namespace()));
         vertx.eventBus().publish(RevisionBus.ACKS, new JsonArray(new ArrayList<>(namespaces)));
         schedule(0);
-      } else if (ar.cause() instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
-          && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"))) {
+      } else if (ar.cause() instanceof StoreException.Refused) {
         // Data the database refuses will be refused again: retrying would block every later ack.
         LOG.warning("dropping " + batch.size() + " client-state rows the database refuses: " + ar.cause());
         schedule(0);

@@ -454,8 +454,9 @@ final class Connection {
 
   private void onException(Throwable e) {
     // An oversized frame (Netty) or message (Vert.x's aggregation) arrives here; say why before closing.
-    String name = e.getClass().getSimpleName();
-    if (name.contains("TooLong") || name.contains("CorruptedWebSocketFrame") || e instanceof IllegalStateException) {
+    if (e instanceof io.netty.handler.codec.TooLongFrameException
+        || e instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException
+        || e instanceof IllegalStateException) {
       close((short) 1009, "frame or message larger than " + fanout.options.maxFrameBytes() + " bytes");
     }
   }

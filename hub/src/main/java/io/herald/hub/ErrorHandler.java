@@ -6,15 +6,15 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
-import io.vertx.pgclient.PgException;
 
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The router's one failure handler: maps typed failures to status codes and always answers with
- * {@code {"error", "message"}}. Client mistakes are logged at FINE without stack traces; anything
- * unexpected is logged in full and answered with a bland 500 or 503.
+ * {@code {"error", "message"}}. Store failures arrive typed ({@link StoreException}), so this maps
+ * types only: an unavailable database is 503, anything unknown 500. Client mistakes are logged at
+ * FINE without stack traces; anything unexpected is logged in full and answered with a bland 500 or 503.
  */
 final class ErrorHandler implements Handler<RoutingContext> {
 
@@ -50,22 +50,27 @@ final class ErrorHandler implements Handler<RoutingContext> {
         .end(error.body().encode());
   }
 
-  /** The database refused, timed out or cannot be reached (any connect or pool failure). */
-  static boolean isDatabaseFailure(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      String name = t.getClass().getName();
-      if (t instanceof PgException || t instanceof java.net.ConnectException || t instanceof java.io.IOException
-          || name.startsWith("io.vertx.sqlclient") || name.startsWith("io.vertx.pgclient")
-          || name.startsWith("io.vertx.core.net") || t instanceof io.vertx.core.impl.NoStackTraceThrowable
-          || t instanceof java.util.concurrent.TimeoutException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   static ApiException toApiException(RoutingContext ctx) {
     Throwable failure = ctx.failure();
+    if (failure == null || failure instanceof HttpException) {
+      int status = failure == null ? ctx.statusCode() : ((HttpException) failure).getStatusCode();
+      return switch (status) {
+        case 404 -> new ApiException(404, "not_found", "no such endpoint: " + ctx.request().path());
+        case 405 -> new ApiException(405, "method_not_allowed",
+            ctx.request().method() + " is not allowed on " + ctx.request().path());
+        case 413 -> ApiException.tooLarge("payload_too_large",
+            "the request body is larger than this endpoint accepts (" + Limits.MAX_REVISION_BYTES + " bytes)");
+        case 400 -> ApiException.badRequest("bad_request", "the request could not be read");
+        default -> status >= 400 && status < 500
+            ? new ApiException(status, "bad_request", "the request was refused")
+            : new ApiException(500, "internal", "the hub failed to handle the request");
+      };
+    }
+    return toApiException(failure);
+  }
+
+  /** The answer to a failure of an action (not of the HTTP layer's own routing). Types only. */
+  static ApiException toApiException(Throwable failure) {
     if (failure instanceof ApiException api) {
       return api;
     }
@@ -81,6 +86,17 @@ final class ErrorHandler implements Handler<RoutingContext> {
     if (failure instanceof StoreException.VersionConflict e) {
       return new ApiException(409, "version_conflict", e.getMessage(), new JsonObject().put("head", e.head));
     }
+    if (failure instanceof StoreException.InvalidValue) {
+      // Data PostgreSQL refuses, such as U+0000 inside a JSON string: the client's to fix.
+      return ApiException.badRequest("unsupported_value",
+          "PostgreSQL cannot store this value (for example the character U+0000 in a string)");
+    }
+    if (failure instanceof StoreException.Duplicate) {
+      return new ApiException(409, "duplicate", "the request would create something that exists already");
+    }
+    if (failure instanceof StoreException.Unavailable) {
+      return new ApiException(503, "database_unavailable", "the database did not complete the request; retry later");
+    }
     if (failure != null && failure.getClass().getName().startsWith("io.netty.handler.codec")) {
       // Netty refused to decode the request itself (an oversized field, a broken encoding).
       return failure.getClass().getSimpleName().contains("TooLong")
@@ -89,28 +105,6 @@ final class ErrorHandler implements Handler<RoutingContext> {
     }
     if (failure instanceof DecodeException) {
       return ApiException.badRequest("invalid_json", "the request body is not valid JSON");
-    }
-    if (failure instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
-      // Data PostgreSQL refuses, such as U+0000 inside a JSON string: the client's to fix.
-      return ApiException.badRequest("unsupported_value",
-          "PostgreSQL cannot store this value (for example the character U+0000 in a string)");
-    }
-    if (isDatabaseFailure(failure)) {
-      return new ApiException(503, "database_unavailable", "the database did not complete the request; retry later");
-    }
-    if (failure == null || failure instanceof HttpException) {
-      int status = failure == null ? ctx.statusCode() : ((HttpException) failure).getStatusCode();
-      return switch (status) {
-        case 404 -> new ApiException(404, "not_found", "no such endpoint: " + ctx.request().path());
-        case 405 -> new ApiException(405, "method_not_allowed",
-            ctx.request().method() + " is not allowed on " + ctx.request().path());
-        case 413 -> ApiException.tooLarge("payload_too_large",
-            "the request body is larger than this endpoint accepts (" + Limits.MAX_REVISION_BYTES + " bytes)");
-        case 400 -> ApiException.badRequest("bad_request", "the request could not be read");
-        default -> status >= 400 && status < 500
-            ? new ApiException(status, "bad_request", "the request was refused")
-            : new ApiException(500, "internal", "the hub failed to handle the request");
-      };
     }
     return new ApiException(500, "internal", "the hub failed to handle the request");
   }

@@ -20,23 +20,29 @@ final class RevisionBus {
   private RevisionBus() {
   }
 
+  /** Publishes a committed revision to every node, as the frame {@link Frame#of(Revision)} encodes. */
   static void publish(Vertx vertx, Revision r) {
-    String frame = Payloads.deltaFrame(r.namespace(), r.version() - 1, r.version(), r.changes()).encode();
+    Frame frame = Frame.of(r);
     DeliveryOptions opts = new DeliveryOptions()
-        .addHeader(H_NAMESPACE, r.namespace())
-        .addHeader(H_VERSION, Long.toString(r.version()))
-        .addHeader(H_COMMITTED_AT, Long.toString(System.currentTimeMillis()));
-    vertx.eventBus().publish(REVISIONS, frame, opts);
+        .addHeader(H_NAMESPACE, frame.namespace())
+        .addHeader(H_VERSION, Long.toString(frame.version()))
+        .addHeader(H_COMMITTED_AT, Long.toString(frame.committedAt()));
+    vertx.eventBus().publish(REVISIONS, frame.text(), opts);
   }
 
-  /** A revision as it travels: already encoded. */
+  /**
+   * A revision as it travels: already encoded. {@code committedAt} is the revision's created_at in
+   * the database (epoch ms), the same on every node and for revisions read back to fill a gap.
+   */
   record Frame(String namespace, long version, String text, int bytes, long committedAt) {
 
+    /** The frame {@link #publish} sent, rebuilt from the event-bus message without decoding the body. */
     static Frame of(MultiMap headers, String body) {
       return new Frame(headers.get(H_NAMESPACE), Long.parseLong(headers.get(H_VERSION)), body, utf8Length(body),
           Long.parseLong(headers.get(H_COMMITTED_AT)));
     }
 
+    /** The one encoder of a revision's delta frame (docs/protocol.md). */
     static Frame of(Revision r) {
       String text = Payloads.deltaFrame(r.namespace(), r.version() - 1, r.version(), r.changes()).encode();
       return new Frame(r.namespace(), r.version(), text, utf8Length(text), r.info().createdAt().toInstant().toEpochMilli());

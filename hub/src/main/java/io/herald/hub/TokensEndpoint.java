@@ -1,5 +1,6 @@
 package io.herald.hub;
 
+import io.herald.db.StoreException;
 import io.herald.db.TokenStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -75,7 +76,7 @@ final class TokensEndpoint {
           ctx.response().setStatusCode(201);
           ctx.json(describe(created.row()).put("token", created.token()));
         })
-        .onFailure(e -> ctx.fail(e instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())
+        .onFailure(e -> ctx.fail(e instanceof StoreException.Duplicate
             ? new ApiException(409, "name_taken", "a token named '" + name + "' exists already") : e));
   }
 
