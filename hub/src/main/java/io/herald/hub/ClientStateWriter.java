@@ -79,7 +79,7 @@ final class ClientStateWriter {
       if (ar.succeeded()) {
         Set<String> namespaces = new LinkedHashSet<>();
         batch.values().forEach(r -> namespaces.add(r.namespace()));
-        vertx.eventBus().publish(RevisionBus.ACKS, new JsonArray(new ArrayList<>(namespaces)));
+        vertx.eventBus().publish(Addresses.ACKS, new JsonArray(new ArrayList<>(namespaces)));
         schedule(0);
       } else if (ar.cause() instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
           && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23"))) {

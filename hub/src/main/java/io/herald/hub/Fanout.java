@@ -53,9 +53,9 @@ final class Fanout {
 
   /** Registers the revision consumer; completes once it is registered (cluster-wide when clustered). */
   Future<Void> start() {
-    consumer = vertx.eventBus().consumer(RevisionBus.REVISIONS, this::onRevision);
+    consumer = vertx.eventBus().consumer(Addresses.REVISIONS, this::onRevision);
     // Acks of a namespace landed somewhere in the cluster: its rollout watchers and waiters look again.
-    ackConsumer = vertx.eventBus().consumer(RevisionBus.ACKS, msg -> {
+    ackConsumer = vertx.eventBus().consumer(Addresses.ACKS, msg -> {
       for (Object ns : msg.body()) {
         refreshRollouts((String) ns);
         ackListeners.forEach(l -> l.accept((String) ns));

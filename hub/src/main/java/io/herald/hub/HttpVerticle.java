@@ -55,7 +55,7 @@ final class HttpVerticle extends VerticleBase {
     io.herald.db.TokenStore tokens = new io.herald.db.TokenStore(pool);
     AuthHandler auth = new AuthHandler(options.adminToken(), tokens);
     router.route("/v1/*").handler(auth);
-    revokedConsumer = vertx.eventBus().<String>consumer(TokensEndpoint.REVOKED, msg -> {
+    revokedConsumer = vertx.eventBus().<String>consumer(Addresses.TOKEN_REVOKED, msg -> {
       auth.evict(msg.body());
       fanout.revoked(msg.body());
     });

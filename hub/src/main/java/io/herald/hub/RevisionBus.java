@@ -11,8 +11,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
  */
 final class RevisionBus {
 
-  static final String REVISIONS = "herald.revisions";
-  static final String ACKS = "herald.acks";
   static final String H_NAMESPACE = "ns";
   static final String H_VERSION = "v";
   static final String H_COMMITTED_AT = "t";
@@ -26,7 +24,7 @@ final class RevisionBus {
         .addHeader(H_NAMESPACE, r.namespace())
         .addHeader(H_VERSION, Long.toString(r.version()))
         .addHeader(H_COMMITTED_AT, Long.toString(System.currentTimeMillis()));
-    vertx.eventBus().publish(REVISIONS, frame, opts);
+    vertx.eventBus().publish(Addresses.REVISIONS, frame, opts);
   }
 
   /** A revision as it travels: already encoded. */

@@ -18,7 +18,6 @@ import java.util.regex.Pattern;
  */
 final class TokensEndpoint {
 
-  static final String REVOKED = "herald.tokens.revoked";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}");
   private static final Pattern NAMESPACE_GLOB = Pattern.compile("[a-z0-9.*?_-]{1,128}");
 
@@ -86,7 +85,7 @@ final class TokensEndpoint {
         ctx.fail(new ApiException(404, "token_not_found", "no active token with id '" + Limits.quoteShort(id) + "'"));
         return;
       }
-      vertx.eventBus().publish(REVOKED, id); // every node: forget it and close its WebSockets
+      vertx.eventBus().publish(Addresses.TOKEN_REVOKED, id); // every node: forget it and close its WebSockets
       ctx.json(new JsonObject().put("id", id).put("revoked", true));
     }).onFailure(ctx::fail);
   }
