@@ -56,7 +56,7 @@ final class RolloutEndpoint {
     AuthHandler.principal(ctx).require(Principal.Permission.ROLLOUT, ns);
     clients.list(ns)
         .map(rows -> new JsonObject().put("namespace", ns)
-            .put("clients", new JsonArray(rows.stream().map(RolloutEndpoint::client).toList())))
+            .put("clients", new JsonArray(rows.stream().map(Payloads::client).toList())))
         .onSuccess(ctx::json)
         .onFailure(ctx::fail);
   }
@@ -122,7 +122,7 @@ final class RolloutEndpoint {
               return;
             }
             if (ar.result() != null) {
-              JsonObject rollout = rollout(ns, version, ar.result());
+              JsonObject rollout = Payloads.rollout(ns, version, ar.result());
               if (rollout.getBoolean("complete") || System.currentTimeMillis() >= deadline) {
                 finish();
                 ctx.json(rollout);
@@ -158,55 +158,5 @@ final class RolloutEndpoint {
         waiters.remove(ns);
       }
     }
-  }
-
-  /**
-   * Acking v means every version up to v is applied. A client that rejected v (or a later
-   * version it was sent as a merged delta) and has not applied v since is rejected; every other
-   * client is pending, or disconnected when it is not connected.
-   */
-  static JsonObject rollout(String ns, long version, List<ClientRow> rows) {
-    JsonArray applied = new JsonArray();
-    JsonArray rejected = new JsonArray();
-    JsonArray pending = new JsonArray();
-    JsonArray disconnected = new JsonArray();
-    for (ClientRow r : rows) {
-      if (r.appliedVersion() >= version) {
-        applied.add(r.clientId());
-      } else if ("rejected".equals(r.status()) && r.rejectedVersion() != null && r.rejectedVersion() >= version) {
-        rejected.add(new JsonObject().put("client_id", r.clientId()).put("version", r.rejectedVersion())
-            .put("error", r.error()));
-      } else if (r.connected()) {
-        pending.add(r.clientId());
-      } else {
-        disconnected.add(r.clientId());
-      }
-    }
-    return new JsonObject()
-        .put("namespace", ns)
-        .put("version", version)
-        .put("applied", applied.size())
-        .put("rejected", rejected.size())
-        .put("pending", pending.size())
-        .put("disconnected", disconnected.size())
-        .put("complete", pending.isEmpty())
-        .put("clients", new JsonObject()
-            .put("applied", applied).put("rejected", rejected).put("pending", pending).put("disconnected", disconnected));
-  }
-
-  static JsonObject client(ClientRow r) {
-    JsonObject o = new JsonObject()
-        .put("client_id", r.clientId())
-        .put("node", r.node())
-        .put("labels", new JsonObject(r.labelsJson()))
-        .put("applied_version", r.appliedVersion())
-        .put("status", r.status() == null ? "pending" : r.status())
-        .put("connected", r.connected())
-        .put("connected_at", java.time.Instant.ofEpochMilli(r.connectedAt()).toString())
-        .put("last_seen", java.time.Instant.ofEpochMilli(r.lastSeen()).toString());
-    if (r.rejectedVersion() != null) {
-      o.put("rejected_version", r.rejectedVersion()).put("error", r.error());
-    }
-    return o;
   }
 }

@@ -57,7 +57,7 @@ final class RolloutWatch {
     reading = true;
     store.head(namespace)
         .recover(e -> e instanceof StoreException.NamespaceNotFound ? Future.succeededFuture(0L) : Future.failedFuture(e))
-        .compose(head -> clients.list(namespace).map(rows -> RolloutEndpoint.rollout(namespace, head, rows)))
+        .compose(head -> clients.list(namespace).map(rows -> Payloads.rollout(namespace, head, rows)))
         .onComplete(ar -> {
           reading = false;
           lastPushAt = System.currentTimeMillis();
