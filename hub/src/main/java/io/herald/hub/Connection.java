@@ -295,7 +295,7 @@ final class Connection {
             + " rollouts", ns);
         return;
       }
-      watch = fanout.watchRollout(this, ns);
+      watch = fanout.rollouts.watch(this, ns);
       rolloutWatches.put(ns, watch);
     }
     watch.refresh();
@@ -311,7 +311,7 @@ final class Connection {
       protocolError("not_watching", "not watching the rollout of '" + ns + "'", ns);
       return;
     }
-    fanout.unwatchRollout(watch);
+    fanout.rollouts.unwatch(watch);
   }
 
   /** Answers a {@code forbidden} error frame when the connection's token may not do this. */
@@ -371,7 +371,7 @@ final class Connection {
       fanout.clientState.record(s.row(false));
     }
     subscriptions.clear();
-    rolloutWatches.values().forEach(fanout::unwatchRollout);
+    rolloutWatches.values().forEach(fanout.rollouts::unwatch);
     rolloutWatches.clear();
     fanout.connectionClosed(this);
     released.run();

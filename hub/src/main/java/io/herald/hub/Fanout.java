@@ -31,19 +31,17 @@ final class Fanout {
   private final Map<String, Feed> feeds = new HashMap<>();
   private final Set<Connection> connections = new HashSet<>();
   private final List<Consumer<RevisionBus.Frame>> listeners = new ArrayList<>();
-  private final Map<String, Set<RolloutWatch>> rolloutWatches = new HashMap<>();
-  private final List<Consumer<String>> ackListeners = new ArrayList<>();
-  private final io.herald.db.ClientStateStore clients;
+  /** Told of every revision; the connections' rollout watches register with it. */
+  final RolloutTracker rollouts;
   private MessageConsumer<String> consumer;
-  private MessageConsumer<io.vertx.core.json.JsonArray> ackConsumer;
   private long pingTimer = -1;
   private long headTimer = -1;
   private long presenceTimer = -1;
 
-  Fanout(Vertx vertx, ConfigStore store, io.herald.db.ClientStateStore clients, HubMetrics metrics,
-         ClientStateWriter clientState, HubOptions options) {
+  Fanout(Vertx vertx, ConfigStore store, HubMetrics metrics, ClientStateWriter clientState, HubOptions options,
+         RolloutTracker rollouts) {
     this.vertx = vertx;
-    this.clients = clients;
+    this.rollouts = rollouts;
     this.store = store;
     this.metrics = metrics;
     this.clientState = clientState;
@@ -54,17 +52,10 @@ final class Fanout {
   /** Registers the revision consumer; completes once it is registered (cluster-wide when clustered). */
   Future<Void> start() {
     consumer = vertx.eventBus().consumer(Addresses.REVISIONS, this::onRevision);
-    // Acks of a namespace landed somewhere in the cluster: its rollout watchers and waiters look again.
-    ackConsumer = vertx.eventBus().consumer(Addresses.ACKS, msg -> {
-      for (Object ns : msg.body()) {
-        refreshRollouts((String) ns);
-        ackListeners.forEach(l -> l.accept((String) ns));
-      }
-    });
     pingTimer = vertx.setPeriodic(options.wsPingIntervalMs(), t -> keepAlive());
     headTimer = vertx.setPeriodic(options.catchUpIntervalMs(), t -> checkHeads());
     presenceTimer = vertx.setPeriodic(options.presenceIntervalMs(), t -> refreshPresence());
-    return Future.all(consumer.completion(), ackConsumer.completion()).mapEmpty();
+    return consumer.completion();
   }
 
   /** Closes every connection with 1001 so clients reconnect elsewhere and resume. */
@@ -76,8 +67,7 @@ final class Fanout {
       c.close(Connection.CLOSE_GOING_AWAY, "hub shutting down");
       c.disconnectAll();
     }
-    return consumer == null ? Future.succeededFuture()
-        : Future.all(consumer.unregister(), ackConsumer.unregister()).mapEmpty();
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
   void accept(ServerWebSocket ws, Principal principal, Runnable released) {
@@ -117,32 +107,6 @@ final class Fanout {
     }
   }
 
-  RolloutWatch watchRollout(Connection conn, String namespace) {
-    RolloutWatch w = new RolloutWatch(conn, namespace, store, clients);
-    rolloutWatches.computeIfAbsent(namespace, ns -> new java.util.LinkedHashSet<>()).add(w);
-    return w;
-  }
-
-  void unwatchRollout(RolloutWatch w) {
-    w.stop();
-    Set<RolloutWatch> set = rolloutWatches.get(w.namespace);
-    if (set != null && set.remove(w) && set.isEmpty()) {
-      rolloutWatches.remove(w.namespace);
-    }
-  }
-
-  private void refreshRollouts(String namespace) {
-    Set<RolloutWatch> set = rolloutWatches.get(namespace);
-    if (set != null) {
-      List.copyOf(set).forEach(RolloutWatch::refresh);
-    }
-  }
-
-  /** Hears the namespaces of every ack batch that became durable anywhere in the cluster. */
-  void addAckListener(Consumer<String> listener) {
-    ackListeners.add(listener);
-  }
-
   /** Long-poll watchers hear every committed revision this event loop receives. */
   void addListener(Consumer<RevisionBus.Frame> listener) {
     listeners.add(listener);
@@ -161,7 +125,7 @@ final class Fanout {
     for (Consumer<RevisionBus.Frame> l : List.copyOf(listeners)) {
       l.accept(frame);
     }
-    refreshRollouts(frame.namespace()); // a new head is a new rollout
+    rollouts.newRevision(frame.namespace());
   }
 
   /** Server pings keep idle connections open through proxies; a peer silent for two intervals is dead. */

@@ -23,7 +23,7 @@ final class HttpVerticle extends VerticleBase {
   private final ClusterStatus cluster;
   private Fanout fanout;
   private ClientStateWriter clientState;
-  private RolloutEndpoint rollout;
+  private RolloutTracker rollouts;
   private HttpServer server;
   private io.vertx.core.eventbus.MessageConsumer<String> revokedConsumer;
 
@@ -42,8 +42,8 @@ final class HttpVerticle extends VerticleBase {
     ConfigStore store = new ConfigStore(pool);
     ClientStateStore clients = new ClientStateStore(pool);
     clientState = new ClientStateWriter(vertx, clients, metrics, options.ackFlushIntervalMs());
-    fanout = new Fanout(vertx, store, clients, metrics, clientState, options);
-    rollout = new RolloutEndpoint(vertx, store, clients, fanout);
+    rollouts = new RolloutTracker(vertx, store, clients);
+    fanout = new Fanout(vertx, store, metrics, clientState, options, rollouts);
 
     Router router = Router.router(vertx);
     ErrorHandler errors = new ErrorHandler();
@@ -62,7 +62,7 @@ final class HttpVerticle extends VerticleBase {
     new TokensEndpoint(vertx, tokens).addRoutes(router);
     new NamespaceEndpoint(store, this::committed, limits).addRoutes(router);
     new PushEndpoint(fanout, store, limits).addRoutes(router);
-    rollout.addRoutes(router);
+    new RolloutEndpoint(store, clients, rollouts).addRoutes(router);
     // The admin page (static files from the jar), GET only so that a wrong method on an API path
     // stays a 405; unknown paths fall through to the JSON 404.
     router.get("/*").handler(io.vertx.ext.web.handler.StaticHandler.create("webroot"));
@@ -80,7 +80,7 @@ final class HttpVerticle extends VerticleBase {
       serverOptions.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
           .setCertPath(options.tlsCertPath()).setKeyPath(options.tlsKeyPath()));
     }
-    return Future.all(fanout.start(), revokedConsumer.completion())
+    return Future.all(fanout.start(), rollouts.start(), revokedConsumer.completion())
         .compose(v -> vertx.createHttpServer(serverOptions).requestHandler(router).listen())
         .onSuccess(s -> server = s);
   }
@@ -94,6 +94,7 @@ final class HttpVerticle extends VerticleBase {
   public Future<?> stop() {
     // Say goodbye with 1001, stop listening, then make the last client states durable.
     return fanout.stop()
+        .transform(ar -> rollouts.stop())
         .transform(ar -> server == null ? Future.succeededFuture() : server.close())
         .transform(ar -> clientState.drain());
   }
