@@ -254,15 +254,7 @@ final class Connection {
     }
     Object status = f.getValue("status");
     if ("applied".equals(status)) {
-      if (version > sub.appliedVersion) {
-        sub.appliedVersion = version;
-      }
-      // Applying an older version than one rejected does not undo that rejection.
-      if (sub.rejectedVersion == null || version >= sub.rejectedVersion) {
-        sub.status = "applied";
-        sub.rejectedVersion = null;
-        sub.error = null;
-      }
+      sub.applied(version);
       fanout.metrics.acksApplied.increment();
     } else if ("rejected".equals(status)) {
       Object err = f.getValue("error");
@@ -271,9 +263,7 @@ final class Connection {
         return;
       }
       String text = err == null || ((String) err).isBlank() ? "rejected by the client" : withoutNul((String) err);
-      sub.status = "rejected";
-      sub.rejectedVersion = version;
-      sub.error = text.length() > MAX_ERROR_TEXT ? text.substring(0, MAX_ERROR_TEXT) : text;
+      sub.rejected(version, text.length() > MAX_ERROR_TEXT ? text.substring(0, MAX_ERROR_TEXT) : text);
       fanout.metrics.acksRejected.increment();
     } else {
       protocolError("invalid_status", "status must be \"applied\" or \"rejected\"", ns);

@@ -22,10 +22,10 @@ final class Subscription {
   private long pendingSince = -1;
 
   // What the client reported through acks, as written to client_state.
-  long appliedVersion;
-  String status;
-  Long rejectedVersion;
-  String error;
+  private long appliedVersion;
+  private String status;
+  private Long rejectedVersion;
+  private String error;
 
   Subscription(Connection conn, Feed feed) {
     this.conn = conn;
@@ -117,6 +117,26 @@ final class Subscription {
     } else if (live && sent < feed.known()) {
       catchUp(sent, false);
     }
+  }
+
+  /** The client applied {@code version}, and so every version before it. */
+  void applied(long version) {
+    if (version > appliedVersion) {
+      appliedVersion = version;
+    }
+    // Applying an older version than one rejected does not undo that rejection.
+    if (rejectedVersion == null || version >= rejectedVersion) {
+      status = "applied";
+      rejectedVersion = null;
+      error = null;
+    }
+  }
+
+  /** The client refused {@code version} for the reason {@code error}. */
+  void rejected(long version, String error) {
+    status = "rejected";
+    rejectedVersion = version;
+    this.error = error;
   }
 
   ClientRow row(boolean connected) {
