@@ -28,7 +28,7 @@ final class Fanout {
   final ClientStateWriter clientState;
   final HubOptions options;
   final String nodeId;
-  private final Map<String, Feed> feeds = new HashMap<>();
+  private final Map<String, Feed<Subscription>> feeds = new HashMap<>();
   private final Set<Connection> connections = new HashSet<>();
   private final List<Consumer<RevisionBus.Frame>> listeners = new ArrayList<>();
   /** Told of every revision; the connections' rollout watches register with it. */
@@ -91,8 +91,8 @@ final class Fanout {
   }
 
   Subscription subscribe(Connection conn, String namespace) {
-    Feed feed = feeds.computeIfAbsent(namespace, ns -> new Feed(this, ns));
-    Subscription s = new Subscription(conn, feed);
+    Feed<Subscription> feed = feeds.computeIfAbsent(namespace, ns -> new Feed<>(ns, vertx, store::revisions, metrics));
+    Subscription s = new Subscription(conn, feed, store, metrics, vertx, nodeId);
     feed.subscriptions.add(s);
     metrics.subscriptions.incrementAndGet();
     return s;
@@ -118,7 +118,7 @@ final class Fanout {
 
   private void onRevision(Message<String> msg) {
     RevisionBus.Frame frame = RevisionBus.Frame.of(msg.headers(), msg.body());
-    Feed feed = feeds.get(frame.namespace());
+    Feed<Subscription> feed = feeds.get(frame.namespace());
     if (feed != null) {
       feed.offer(frame);
     }
@@ -145,7 +145,7 @@ final class Fanout {
    * survivors may have marked them disconnected although they never left.
    */
   private void refreshPresence() {
-    for (Feed feed : feeds.values()) {
+    for (Feed<Subscription> feed : feeds.values()) {
       for (Subscription s : feed.subscriptions) {
         clientState.record(s.row(true));
       }
@@ -159,7 +159,7 @@ final class Fanout {
     }
     List<String> names = new ArrayList<>(feeds.keySet());
     store.heads(names).onSuccess(heads -> heads.forEach((ns, head) -> {
-      Feed f = feeds.get(ns);
+      Feed<Subscription> f = feeds.get(ns);
       if (f != null) {
         f.headSeen(head);
       }

@@ -1,6 +1,7 @@
 package io.herald.hub;
 
 import io.herald.db.Revision;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayDeque;
@@ -19,19 +20,31 @@ import java.util.logging.Logger;
  * in version order, buffering what comes early and reading from the revision table what does not
  * come at all. Confined to its verticle's event loop.
  */
-final class Feed {
+final class Feed<S extends Feed.Subscriber> {
+
+  /** What a feed delivers to: a {@link Subscription}. */
+  interface Subscriber {
+    /** Takes the frame if it is this subscriber's next version; true when written (the feed counts them). */
+    boolean offer(RevisionBus.Frame f);
+  }
+
+  /** Reads committed revisions back, {@code fromExclusive+1 .. toInclusive}: {@code ConfigStore::revisions}. */
+  interface RevisionReader {
+    Future<List<Revision>> revisions(String namespace, long fromExclusive, long toInclusive);
+  }
 
   private static final Logger LOG = Logger.getLogger(Feed.class.getName());
   /** How long an out-of-order event waits for its predecessor before we read the gap from the database. */
   static final long GAP_WAIT_MS = 25;
-  private static final int MAX_PENDING = 10_000;
-  private static final int RECENT_FRAMES = 256;
-  private static final long RECENT_BYTES = 4L * 1024 * 1024;
+  static final int MAX_PENDING = 10_000;
+  static final int RECENT_FRAMES = 256;
+  static final long RECENT_BYTES = 4L * 1024 * 1024;
 
   final String namespace;
-  final Set<Subscription> subscriptions = new LinkedHashSet<>();
-  private final Fanout fanout;
+  final Set<S> subscriptions = new LinkedHashSet<>();
   private final Vertx vertx;
+  private final RevisionReader store;
+  private final HubMetrics metrics;
 
   /** Every version up to this one has been delivered; -1 until the first read of the head. */
   private long known = -1;
@@ -41,10 +54,11 @@ final class Feed {
   private boolean fillScheduled;
   private boolean filling;
 
-  Feed(Fanout fanout, String namespace) {
-    this.fanout = fanout;
-    this.vertx = fanout.vertx;
+  Feed(String namespace, Vertx vertx, RevisionReader store, HubMetrics metrics) {
     this.namespace = namespace;
+    this.vertx = vertx;
+    this.store = store;
+    this.metrics = metrics;
   }
 
   long known() {
@@ -124,16 +138,16 @@ final class Feed {
       recentBytes -= recent.pollFirst().text().length();
     }
     int written = 0;
-    for (Subscription s : List.copyOf(subscriptions)) {
+    for (S s : List.copyOf(subscriptions)) {
       if (s.offer(f)) {
         written++;
       }
     }
     if (written > 0) {
       // Metrics once per frame and event loop: per socket they would cost as much as the writes.
-      fanout.metrics.deltasSent.increment(written);
-      fanout.metrics.bytesSent.increment((double) written * f.bytes());
-      fanout.metrics.pushed(f.committedAt());
+      metrics.deltasSent.increment(written);
+      metrics.bytesSent.increment((double) written * f.bytes());
+      metrics.pushed(f.committedAt());
     }
   }
 
@@ -153,7 +167,7 @@ final class Feed {
   private void fill(long upTo) {
     filling = true;
     long from = known;
-    fanout.store.revisions(namespace, from, upTo).onComplete(ar -> {
+    store.revisions(namespace, from, upTo).onComplete(ar -> {
       filling = false;
       if (ar.failed()) {
         LOG.warning("reading versions " + (from + 1) + ".." + upTo + " of " + namespace + " failed: " + ar.cause());
@@ -161,7 +175,7 @@ final class Feed {
         return;
       }
       for (Revision r : ar.result()) {
-        fanout.metrics.gapFills.increment();
+        metrics.gapFills.increment();
         offer(RevisionBus.Frame.of(r));
       }
       drainPending();

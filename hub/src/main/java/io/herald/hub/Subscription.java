@@ -2,6 +2,7 @@ package io.herald.hub;
 
 import io.herald.db.ClientRow;
 import io.herald.db.ConfigStore;
+import io.vertx.core.Vertx;
 
 import java.util.List;
 
@@ -10,10 +11,14 @@ import java.util.List;
  * brought to; a live subscription takes every next frame from the feed, otherwise it is catching
  * up from memory or the database and reconciles with the feed when that read returns.
  */
-final class Subscription {
+final class Subscription implements Feed.Subscriber {
 
   final Connection conn;
-  final Feed feed;
+  final Feed<Subscription> feed;
+  private final ConfigStore store;
+  private final HubMetrics metrics;
+  private final Vertx vertx;
+  private final String nodeId;
   private long sent = -1;
   private boolean live;
   /** Bumped by every catch-up, so the answer of an outdated one is dropped. */
@@ -27,9 +32,14 @@ final class Subscription {
   private Long rejectedVersion;
   private String error;
 
-  Subscription(Connection conn, Feed feed) {
+  Subscription(Connection conn, Feed<Subscription> feed, ConfigStore store, HubMetrics metrics, Vertx vertx,
+               String nodeId) {
     this.conn = conn;
     this.feed = feed;
+    this.store = store;
+    this.metrics = metrics;
+    this.vertx = vertx;
+    this.nodeId = nodeId;
   }
 
   long sent() {
@@ -37,7 +47,8 @@ final class Subscription {
   }
 
   /** Writes the frame if it is this client's next version; true when written (the feed counts them). */
-  boolean offer(RevisionBus.Frame f) {
+  @Override
+  public boolean offer(RevisionBus.Frame f) {
     if (!live || conn.paused()) {
       return false; // it reconciles with the feed when its catch-up or the drain comes
     }
@@ -70,20 +81,20 @@ final class Subscription {
       if (frames != null) {
         for (RevisionBus.Frame f : frames) {
           conn.send(f.text(), f.bytes());
-          conn.fanout.metrics.deltasSent.increment();
+          metrics.deltasSent.increment();
         }
         sent = frames.get(frames.size() - 1).version();
         live = true;
         return;
       }
     }
-    conn.fanout.store.catchUp(feed.namespace, since).onComplete(ar -> {
+    store.catchUp(feed.namespace, since).onComplete(ar -> {
       if (gen != generation || conn.closed() || !conn.isSubscribed(this)) {
         return;
       }
       if (ar.failed()) {
         conn.sendError("unavailable", "could not read namespace '" + feed.namespace + "'; retrying", feed.namespace);
-        conn.fanout.vertx.setTimer(1_000, t -> {
+        vertx.setTimer(1_000, t -> {
           if (gen == generation && !conn.closed()) {
             catchUp(since, false);
           }
@@ -93,10 +104,10 @@ final class Subscription {
       ConfigStore.CatchUp c = ar.result();
       if (c.snapshot() != null) {
         conn.send(Payloads.snapshotFrame(c.snapshot()).encode());
-        conn.fanout.metrics.snapshotsSent.increment();
+        metrics.snapshotsSent.increment();
       } else {
         conn.send(Payloads.deltaFrame(feed.namespace, since, c.version(), c.delta().asChanges()).encode());
-        conn.fanout.metrics.deltasSent.increment();
+        metrics.deltasSent.increment();
       }
       sent = c.version();
       feed.establish(sent);
@@ -140,7 +151,7 @@ final class Subscription {
   }
 
   ClientRow row(boolean connected) {
-    return new ClientRow(feed.namespace, conn.clientId(), conn.fanout.nodeId, conn.session, conn.labelsJson(),
+    return new ClientRow(feed.namespace, conn.clientId(), nodeId, conn.session, conn.labelsJson(),
         connected, conn.connectedAt, System.currentTimeMillis(), appliedVersion, status, rejectedVersion, error);
   }
 }
