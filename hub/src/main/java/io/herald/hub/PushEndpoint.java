@@ -29,7 +29,7 @@ final class PushEndpoint {
 
   void addRoutes(Router router) {
     router.get("/v1/ws").handler(this::upgrade);
-    router.get("/v1/namespaces/:ns/watch").handler(this::watch);
+    router.get("/v1/namespaces/:ns/watch").handler(Authorize.namespace(Principal.Permission.FOLLOW)).handler(this::watch);
   }
 
   private void upgrade(RoutingContext ctx) {
@@ -55,7 +55,6 @@ final class PushEndpoint {
    */
   private void watch(RoutingContext ctx) {
     String ns = NamespaceEndpoint.namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.FOLLOW, ns);
     long since = Requests.longParam(ctx, "since", 0L);
     long timeoutMs = Requests.durationMillis(ctx, "timeout", DEFAULT_WATCH_MS, MAX_WATCH_MS);
     new Watch(ctx, ns, since, timeoutMs).start();

@@ -3,6 +3,7 @@ package io.herald.hub;
 import io.herald.db.ClientStateStore;
 import io.herald.db.ConfigStore;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -28,13 +29,13 @@ final class RolloutEndpoint {
   }
 
   void addRoutes(Router router) {
-    router.get("/v1/namespaces/:ns/clients").handler(this::listClients);
-    router.get("/v1/namespaces/:ns/versions/:version/acks").handler(this::acks);
+    Handler<RoutingContext> rollout = Authorize.namespace(Principal.Permission.ROLLOUT);
+    router.get("/v1/namespaces/:ns/clients").handler(rollout).handler(this::listClients);
+    router.get("/v1/namespaces/:ns/versions/:version/acks").handler(rollout).handler(this::acks);
   }
 
   private void listClients(RoutingContext ctx) {
     String ns = NamespaceEndpoint.namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.ROLLOUT, ns);
     clients.list(ns)
         .map(rows -> new JsonObject().put("namespace", ns)
             .put("clients", new JsonArray(rows.stream().map(Payloads::client).toList())))
@@ -44,7 +45,6 @@ final class RolloutEndpoint {
 
   private void acks(RoutingContext ctx) {
     String ns = NamespaceEndpoint.namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.ROLLOUT, ns);
     long version = Requests.pathVersion(ctx, "version");
     long waitMs = Requests.durationMillis(ctx, "wait", 0, MAX_WAIT_MS);
     store.head(ns)

@@ -1,6 +1,7 @@
 package io.herald.hub;
 
 import io.herald.db.TokenStore;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,20 +31,15 @@ final class TokensEndpoint {
   }
 
   void addRoutes(Router router) {
-    router.post("/v1/tokens").handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(this::create);
-    router.get("/v1/tokens").handler(this::list);
-    router.delete("/v1/tokens/:id").handler(this::revoke);
-    router.get("/v1/audit").handler(this::audit);
-  }
-
-  private static Principal admin(RoutingContext ctx) {
-    Principal p = AuthHandler.principal(ctx);
-    p.require(Principal.Permission.ADMIN, null);
-    return p;
+    Handler<RoutingContext> admin = Authorize.admin();
+    router.post("/v1/tokens").handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(admin).handler(this::create);
+    router.get("/v1/tokens").handler(admin).handler(this::list);
+    router.delete("/v1/tokens/:id").handler(admin).handler(this::revoke);
+    router.get("/v1/audit").handler(admin).handler(this::audit);
   }
 
   private void create(RoutingContext ctx) {
-    Principal who = admin(ctx);
+    Principal who = AuthHandler.principal(ctx);
     JsonObject body = Requests.jsonObjectBody(ctx);
     if (!(body.getValue("name") instanceof String name) || !NAME.matcher(name).matches()) {
       throw ApiException.badRequest("invalid_request", "'name' must match [A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}");
@@ -71,14 +67,13 @@ final class TokensEndpoint {
   }
 
   private void list(RoutingContext ctx) {
-    admin(ctx);
     tokens.list()
         .map(rows -> new JsonObject().put("tokens", new JsonArray(rows.stream().map(TokensEndpoint::describe).toList())))
         .onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void revoke(RoutingContext ctx) {
-    Principal who = admin(ctx);
+    Principal who = AuthHandler.principal(ctx);
     String id = ctx.pathParam("id");
     tokens.revoke(id, who.name()).onSuccess(done -> {
       if (!done) {
@@ -91,7 +86,6 @@ final class TokensEndpoint {
   }
 
   private void audit(RoutingContext ctx) {
-    admin(ctx);
     long limit = Requests.longParam(ctx, "limit", 100L);
     if (limit < 1 || limit > 1_000) {
       throw ApiException.badRequest("invalid_parameter", "'limit' must be between 1 and 1000");
