@@ -1,12 +1,12 @@
 package io.herald.hub;
 
 import io.herald.db.ClientRow;
-import io.herald.db.ClientStateStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -22,10 +22,15 @@ import java.util.logging.Logger;
 final class ClientStateWriter {
 
   private static final Logger LOG = Logger.getLogger(ClientStateWriter.class.getName());
-  private static final int MAX_BATCH = 2_000;
+  static final int MAX_BATCH = 2_000;
+
+  /** Where batches go: {@code ClientStateStore::upsert}, one multi-row statement per call. */
+  interface Store {
+    Future<Void> upsert(Collection<ClientRow> rows);
+  }
 
   private final Vertx vertx;
-  private final ClientStateStore store;
+  private final Store store;
   private final HubMetrics metrics;
   private final long intervalMs;
   private Map<String, ClientRow> dirty = new LinkedHashMap<>();
@@ -33,7 +38,7 @@ final class ClientStateWriter {
   private Future<Void> inFlight = Future.succeededFuture();
   private boolean flushing;
 
-  ClientStateWriter(Vertx vertx, ClientStateStore store, HubMetrics metrics, long intervalMs) {
+  ClientStateWriter(Vertx vertx, Store store, HubMetrics metrics, long intervalMs) {
     this.vertx = vertx;
     this.store = store;
     this.metrics = metrics;

@@ -41,7 +41,7 @@ final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     ConfigStore store = new ConfigStore(pool);
     ClientStateStore clients = new ClientStateStore(pool);
-    clientState = new ClientStateWriter(vertx, clients, metrics, options.ackFlushIntervalMs());
+    clientState = new ClientStateWriter(vertx, clients::upsert, metrics, options.ackFlushIntervalMs());
     rollouts = new RolloutTracker(vertx, store, clients);
     fanout = new Fanout(vertx, store, metrics, clientState, options, rollouts);
 
