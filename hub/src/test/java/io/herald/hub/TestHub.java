@@ -6,10 +6,13 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.LongSupplier;
 
-/** A real hub (real HTTP port, real PostgreSQL database of its own) for one test class. */
-final class TestHub implements AutoCloseable {
+/**
+ * A real hub (real HTTP port, real PostgreSQL database of its own) for one test class, in this
+ * JVM. Shared with the client SDK's tests through the hub's test-jar.
+ */
+public final class TestHub implements AutoCloseable {
 
-  static final String TOKEN = "test-admin-token";
+  public static final String TOKEN = "test-admin-token";
 
   final TestDatabase db;
   final HeraldHub hub;
@@ -33,7 +36,8 @@ final class TestHub implements AutoCloseable {
     return new TestHub(db, startOn(db, env, nanoTime));
   }
 
-  static HeraldHub startOn(TestDatabase db, Map<String, String> env) {
+  /** A hub on {@code db}; {@code env} adds to and overrides the test defaults (port 0: any free one). */
+  public static HeraldHub startOn(TestDatabase db, Map<String, String> env) {
     return startOn(db, env, System::nanoTime);
   }
 
