@@ -8,13 +8,12 @@ import io.vertx.core.Promise;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.pgclient.PgException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,22 +28,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ClientStateWriterTest {
 
   private static final long INTERVAL_MS = 1;
-  private static EventLoop loop;
+  @RegisterExtension
+  static final EventLoop loop = new EventLoop();
 
   private final FakeStore store = new FakeStore();
   private final List<JsonArray> announced = new ArrayList<>();
   private ClientStateWriter writer;
   private MessageConsumer<JsonArray> acks;
-
-  @BeforeAll
-  static void startLoop() {
-    loop = new EventLoop();
-  }
-
-  @AfterAll
-  static void stopLoop() {
-    loop.close();
-  }
 
   @BeforeEach
   void newWriter() {

@@ -6,6 +6,7 @@ import io.vertx.core.Promise;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 @DisplayName("One read in flight, one more when asked meanwhile")
 class CoalescedReadTest {
+
+  @RegisterExtension
+  static final EventLoop loop = new EventLoop();
 
   /** Reads that the test completes by hand; results as the handler saw them. */
   private final List<Promise<Integer>> reads = new ArrayList<>();
@@ -104,24 +108,22 @@ class CoalescedReadTest {
   void minimumInterval() {
     long intervalMs = 50;
     List<Long> startedAt = new ArrayList<>();
-    try (EventLoop loop = new EventLoop()) {
-      CoalescedRead<Integer> r = new CoalescedRead<>(loop.vertx, intervalMs, () -> {
-        startedAt.add(System.currentTimeMillis());
-        return Future.succeededFuture(startedAt.size());
-      }, ar -> { });
-      loop.run(() -> {
-        r.request();
-        r.request(); // within the interval: waits
-        r.request();
-        r.request();
-      });
-      assertEquals(1, loop.call(startedAt::size));
-      loop.await(() -> startedAt.size() == 2, "the delayed read");
-      loop.idle(2 * intervalMs);
-      assertEquals(2, loop.call(startedAt::size), "the delayed read covered all three requests");
-      long gap = loop.call(() -> startedAt.get(1) - startedAt.get(0));
-      assertTrue(gap >= intervalMs - 1, "second read " + gap + " ms after the first");
-      assertFalse(gap > 10 * intervalMs, "second read " + gap + " ms after the first");
-    }
+    CoalescedRead<Integer> r = new CoalescedRead<>(loop.vertx, intervalMs, () -> {
+      startedAt.add(System.currentTimeMillis());
+      return Future.succeededFuture(startedAt.size());
+    }, ar -> { });
+    loop.run(() -> {
+      r.request();
+      r.request(); // within the interval: waits
+      r.request();
+      r.request();
+    });
+    assertEquals(1, loop.call(startedAt::size));
+    loop.await(() -> startedAt.size() == 2, "the delayed read");
+    loop.idle(2 * intervalMs);
+    assertEquals(2, loop.call(startedAt::size), "the delayed read covered all three requests");
+    long gap = loop.call(() -> startedAt.get(1) - startedAt.get(0));
+    assertTrue(gap >= intervalMs - 1, "second read " + gap + " ms after the first");
+    assertFalse(gap > 10 * intervalMs, "second read " + gap + " ms after the first");
   }
 }

@@ -2,6 +2,8 @@ package io.herald.hub;
 
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -13,8 +15,10 @@ import java.util.function.Supplier;
 /**
  * One Vert.x event loop for unit tests of classes confined to theirs (feeds, writers, reads): each
  * step runs on it, timers included, and the test thread waits for the step. No server, no database.
+ * A test class holds one as {@code @RegisterExtension static final EventLoop loop = new EventLoop();},
+ * which closes it after the class.
  */
-final class EventLoop implements AutoCloseable {
+final class EventLoop implements AfterAllCallback {
 
   private static final long STEP_TIMEOUT_MS = 5_000;
 
@@ -75,7 +79,7 @@ final class EventLoop implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public void afterAll(ExtensionContext context) {
     vertx.close().await();
   }
 }

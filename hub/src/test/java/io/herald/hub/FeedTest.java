@@ -6,11 +6,10 @@ import io.herald.db.RevisionInfo;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -28,22 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FeedTest {
 
   private static final String NS = "feed.test";
-  private static EventLoop loop;
+  @RegisterExtension
+  static final EventLoop loop = new EventLoop();
 
   private final Recorder client = new Recorder();
   private final FakeRevisions store = new FakeRevisions();
   private final HubMetrics metrics = new HubMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   private Feed<Recorder> feed;
-
-  @BeforeAll
-  static void startLoop() {
-    loop = new EventLoop();
-  }
-
-  @AfterAll
-  static void stopLoop() {
-    loop.close();
-  }
 
   /** A subscriber that takes every frame and remembers its version. */
   private static final class Recorder implements Feed.Subscriber {
