@@ -2,6 +2,7 @@ package io.herald.client;
 
 import io.herald.db.TestDatabase;
 import io.herald.hub.HeraldHub;
+import io.herald.hub.HubNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +35,7 @@ class HeraldClientTest {
   @BeforeAll
   static void start() {
     db = TestDatabase.create(HeraldClientTest.class);
-    portA = Hubs.freePort();
+    portA = HubNode.freePort();
     hubA = Hubs.start(db, portA);
   }
 
@@ -119,7 +120,7 @@ class HeraldClientTest {
   @DisplayName("when its hub goes away the client fails over to another endpoint and resumes without loss")
   void failover() throws Exception {
     String ns = "sdk.failover";
-    int portB = Hubs.freePort();
+    int portB = HubNode.freePort();
     HeraldHub hubB = Hubs.start(db, portB);
     Hubs.write(portA, ns, "k", 1);
     try (HeraldClient c = client("sdk-failover", Hubs.url(portB), Hubs.url(portA)).build()) {
@@ -147,7 +148,7 @@ class HeraldClientTest {
     }
     assertTrue(cacheDir.resolve(ns + ".json").toFile().exists());
 
-    int laterPort = Hubs.freePort();
+    int laterPort = HubNode.freePort();
     try (HeraldClient second = client("sdk-cache", Hubs.url(laterPort)).cacheDir(cacheDir).build()) {
       ConfigView view = second.subscribe(ns);
       assertTrue(view.awaitInitial(Duration.ofSeconds(1)), "the cache answers at once");
@@ -212,7 +213,7 @@ class HeraldClientTest {
     String ns = "sdk.poll";
     Hubs.write(portA, ns, "mode", "ws");
     io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
-    int proxyPort = Hubs.freePort();
+    int proxyPort = HubNode.freePort();
     io.vertx.core.http.HttpClient upstream = vertx.createHttpClient();
     // A proxy that forwards plain HTTP to the hub and refuses every WebSocket upgrade.
     vertx.createHttpServer().requestHandler(req -> {
@@ -246,7 +247,7 @@ class HeraldClientTest {
   @DisplayName("readers on many threads never see two versions mixed, and a restarted hub is resumed without loss")
   void consistentReadsAcrossRestart() throws Exception {
     String ns = "sdk.consistent";
-    int port = Hubs.freePort();
+    int port = HubNode.freePort();
     HeraldHub hub = Hubs.start(db, port);
     Hubs.write(port, ns, "a", 0, "b", 0);
     java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();

@@ -2,12 +2,12 @@ package io.herald.client;
 
 import io.herald.db.TestDatabase;
 import io.herald.hub.HeraldHub;
-import io.herald.hub.HubOptions;
+import io.herald.hub.HubNode;
+import io.herald.hub.TestHub;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,22 +26,13 @@ final class Hubs {
   private Hubs() {
   }
 
+  /** A hub in this JVM on {@code port} (pick one with {@link HubNode#freePort()}). */
   static HeraldHub start(TestDatabase db, int port) {
-    return HeraldHub.start(HubOptions.fromEnv(Map.of(
+    return TestHub.startOn(db, Map.of(
         "HERALD_HTTP_PORT", Integer.toString(port),
-        "HERALD_HTTP_HOST", "127.0.0.1",
-        "HERALD_DB_URL", db.url(),
         "HERALD_ADMIN_TOKEN", TOKEN,
         "HERALD_DB_POOL_SIZE", "4",
-        "HERALD_NODE_ID", "sdk-hub-" + UUID.randomUUID().toString().substring(0, 6)))).await();
-  }
-
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+        "HERALD_NODE_ID", "sdk-hub-" + UUID.randomUUID().toString().substring(0, 6)));
   }
 
   static String url(int port) {

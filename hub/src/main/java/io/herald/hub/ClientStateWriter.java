@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -23,10 +24,16 @@ import java.util.logging.Logger;
 final class ClientStateWriter {
 
   private static final Logger LOG = Logger.getLogger(ClientStateWriter.class.getName());
-  private static final int MAX_BATCH = 2_000;
+  static final int MAX_BATCH = 2_000;
+
+  /** Where batches go: {@code ClientStateStore::upsert}, one multi-row statement per call. */
+  /** Where batches go ({@link ClientStateStore#upsert} in the hub): the rows it would not write come back. */
+  interface Store {
+    Future<java.util.List<ClientStateStore.Refusal>> upsert(Collection<ClientRow> rows);
+  }
 
   private final Vertx vertx;
-  private final ClientStateStore store;
+  private final Store store;
   private final HubMetrics metrics;
   private final long intervalMs;
   private Map<String, ClientRow> dirty = new LinkedHashMap<>();
@@ -35,14 +42,11 @@ final class ClientStateWriter {
   private boolean flushing;
 
   private final FailureLog failures;
-  private final int maxRowsPerToken;
   private java.util.function.Consumer<ClientStateStore.Refusal> refusals = r -> { };
 
-  ClientStateWriter(Vertx vertx, ClientStateStore store, HubMetrics metrics, long intervalMs, int maxRowsPerToken,
-                    FailureLog failures) {
+  ClientStateWriter(Vertx vertx, Store store, HubMetrics metrics, long intervalMs, FailureLog failures) {
     this.vertx = vertx;
     this.failures = failures;
-    this.maxRowsPerToken = maxRowsPerToken;
     this.store = store;
     this.metrics = metrics;
     this.intervalMs = intervalMs;
@@ -87,7 +91,7 @@ final class ClientStateWriter {
     }
     flushing = true;
     metrics.ackBatchSize.record(batch.size());
-    inFlight = store.upsert(batch.values(), maxRowsPerToken).<Void>map(refused -> {
+    inFlight = store.upsert(batch.values()).<Void>map(refused -> {
       refused.forEach(refusals);
       return null;
     }).andThen(ar -> {
@@ -95,7 +99,7 @@ final class ClientStateWriter {
       if (ar.succeeded()) {
         Set<String> namespaces = new LinkedHashSet<>();
         batch.values().forEach(r -> namespaces.add(r.namespace()));
-        vertx.eventBus().publish(RevisionBus.ACKS, new JsonArray(new ArrayList<>(namespaces)));
+        vertx.eventBus().publish(Addresses.ACKS, new JsonArray(new ArrayList<>(namespaces)));
         schedule(0);
       } else if (ar.cause() instanceof StoreException.Refused) {
         // Data the database refuses will be refused again: retrying would block every later ack.

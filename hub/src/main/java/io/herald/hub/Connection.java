@@ -359,15 +359,7 @@ final class Connection {
     }
     Object status = f.getValue("status");
     if ("applied".equals(status)) {
-      if (version > sub.appliedVersion) {
-        sub.appliedVersion = version;
-      }
-      // Applying an older version than one rejected does not undo that rejection.
-      if (sub.rejectedVersion == null || version >= sub.rejectedVersion) {
-        sub.status = "applied";
-        sub.rejectedVersion = null;
-        sub.error = null;
-      }
+      sub.applied(version);
       fanout.metrics.acksApplied.increment();
     } else if ("rejected".equals(status)) {
       Object err = f.getValue("error");
@@ -376,9 +368,7 @@ final class Connection {
         return;
       }
       String text = err == null || ((String) err).isBlank() ? "rejected by the client" : withoutNul((String) err);
-      sub.status = "rejected";
-      sub.rejectedVersion = version;
-      sub.error = text.length() > MAX_ERROR_TEXT ? text.substring(0, MAX_ERROR_TEXT) : text;
+      sub.rejected(version, text.length() > MAX_ERROR_TEXT ? text.substring(0, MAX_ERROR_TEXT) : text);
       fanout.metrics.acksRejected.increment();
     } else {
       protocolError("invalid_status", "status must be \"applied\" or \"rejected\"", ns);
@@ -400,7 +390,7 @@ final class Connection {
             + " rollouts", ns);
         return;
       }
-      watch = fanout.watchRollout(this, ns);
+      watch = fanout.rollouts.watch(this, ns);
       rolloutWatches.put(ns, watch);
     }
     watch.refresh();
@@ -416,7 +406,7 @@ final class Connection {
       protocolError("not_watching", "not watching the rollout of '" + ns + "'", ns);
       return;
     }
-    fanout.unwatchRollout(watch);
+    fanout.rollouts.unwatch(watch);
   }
 
   /** Answers a {@code forbidden} error frame when the connection's token may not do this. */
@@ -478,7 +468,7 @@ final class Connection {
       fanout.clientState.record(s.row(false));
     }
     subscriptions.clear();
-    rolloutWatches.values().forEach(fanout::unwatchRollout);
+    rolloutWatches.values().forEach(fanout.rollouts::unwatch);
     rolloutWatches.clear();
     fanout.connectionClosed(this);
     released.run();

@@ -28,28 +28,26 @@ final class Fanout {
   final ClientStateWriter clientState;
   final HubOptions options;
   final String nodeId;
-  private final Map<String, Feed> feeds = new HashMap<>();
+  private final Map<String, Feed<Subscription>> feeds = new HashMap<>();
   private final Set<Connection> connections = new HashSet<>();
   private final List<Consumer<RevisionBus.Frame>> listeners = new ArrayList<>();
-  private final Map<String, Set<RolloutWatch>> rolloutWatches = new HashMap<>();
-  private final List<Consumer<String>> ackListeners = new ArrayList<>();
-  private final io.herald.db.ClientStateStore clients;
+  /** Told of every revision; the connections' rollout watches register with it. */
+  final RolloutTracker rollouts;
   private MessageConsumer<String> consumer;
-  private MessageConsumer<io.vertx.core.json.JsonArray> ackConsumer;
   private long pingTimer = -1;
   private long headTimer = -1;
   private long presenceTimer = -1;
 
   final FailureLog failures;
-  /** What every feed of this event loop keeps for resumes, at most {@link #RECENT_BYTES}. */
-  long recentBytes;
+  /** What every feed of this event loop keeps for resumes together. */
   static final long RECENT_BYTES = 16L * 1024 * 1024;
+  private final Feed.RecentBudget recentBudget = new Feed.RecentBudget(RECENT_BYTES);
 
-  Fanout(Vertx vertx, ConfigStore store, io.herald.db.ClientStateStore clients, HubMetrics metrics,
-         ClientStateWriter clientState, HubOptions options, FailureLog failures) {
+  Fanout(Vertx vertx, ConfigStore store, HubMetrics metrics, ClientStateWriter clientState, HubOptions options,
+         RolloutTracker rollouts, FailureLog failures) {
     this.vertx = vertx;
+    this.rollouts = rollouts;
     this.failures = failures;
-    this.clients = clients;
     this.store = store;
     this.metrics = metrics;
     this.clientState = clientState;
@@ -59,18 +57,11 @@ final class Fanout {
 
   /** Registers the revision consumer; completes once it is registered (cluster-wide when clustered). */
   Future<Void> start() {
-    consumer = vertx.eventBus().consumer(RevisionBus.REVISIONS, this::onRevision);
-    // Acks of a namespace landed somewhere in the cluster: its rollout watchers and waiters look again.
-    ackConsumer = vertx.eventBus().consumer(RevisionBus.ACKS, msg -> {
-      for (Object ns : msg.body()) {
-        refreshRollouts((String) ns);
-        ackListeners.forEach(l -> l.accept((String) ns));
-      }
-    });
+    consumer = vertx.eventBus().consumer(Addresses.REVISIONS, this::onRevision);
     pingTimer = vertx.setPeriodic(options.wsPingIntervalMs(), t -> keepAlive());
     headTimer = vertx.setPeriodic(options.catchUpIntervalMs(), t -> checkHeads());
     presenceTimer = vertx.setPeriodic(options.presenceIntervalMs(), t -> refreshPresence());
-    return Future.all(consumer.completion(), ackConsumer.completion()).mapEmpty();
+    return consumer.completion();
   }
 
   /** Closes every connection with 1001 so clients reconnect elsewhere and resume. */
@@ -82,8 +73,7 @@ final class Fanout {
       c.close(Connection.CLOSE_GOING_AWAY, "hub shutting down");
       c.disconnectAll();
     }
-    return consumer == null ? Future.succeededFuture()
-        : Future.all(consumer.unregister(), ackConsumer.unregister()).mapEmpty();
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
   void accept(ServerWebSocket ws, Principal principal, Runnable released) {
@@ -93,7 +83,7 @@ final class Fanout {
 
   /** The database would not write a subscription's row: that subscription ends with a clear error. */
   void refused(io.herald.db.ClientStateStore.Refusal r) {
-    Feed feed = feeds.get(r.namespace());
+    Feed<Subscription> feed = feeds.get(r.namespace());
     if (feed == null) {
       return;
     }
@@ -127,8 +117,9 @@ final class Fanout {
   }
 
   Subscription subscribe(Connection conn, String namespace) {
-    Feed feed = feeds.computeIfAbsent(namespace, ns -> new Feed(this, ns));
-    Subscription s = new Subscription(conn, feed);
+    Feed<Subscription> feed = feeds.computeIfAbsent(namespace, ns -> new Feed<>(ns, vertx, store::revisions, metrics,
+        recentBudget, failures));
+    Subscription s = new Subscription(conn, feed, store, metrics, vertx, nodeId);
     feed.subscriptions.add(s);
     metrics.subscriptions.incrementAndGet();
     return s;
@@ -144,32 +135,6 @@ final class Fanout {
     }
   }
 
-  RolloutWatch watchRollout(Connection conn, String namespace) {
-    RolloutWatch w = new RolloutWatch(conn, namespace, store, clients);
-    rolloutWatches.computeIfAbsent(namespace, ns -> new java.util.LinkedHashSet<>()).add(w);
-    return w;
-  }
-
-  void unwatchRollout(RolloutWatch w) {
-    w.stop();
-    Set<RolloutWatch> set = rolloutWatches.get(w.namespace);
-    if (set != null && set.remove(w) && set.isEmpty()) {
-      rolloutWatches.remove(w.namespace);
-    }
-  }
-
-  private void refreshRollouts(String namespace) {
-    Set<RolloutWatch> set = rolloutWatches.get(namespace);
-    if (set != null) {
-      List.copyOf(set).forEach(RolloutWatch::refresh);
-    }
-  }
-
-  /** Hears the namespaces of every ack batch that became durable anywhere in the cluster. */
-  void addAckListener(Consumer<String> listener) {
-    ackListeners.add(listener);
-  }
-
   /** Long-poll watchers hear every committed revision this event loop receives. */
   void addListener(Consumer<RevisionBus.Frame> listener) {
     listeners.add(listener);
@@ -181,14 +146,14 @@ final class Fanout {
 
   private void onRevision(Message<String> msg) {
     RevisionBus.Frame frame = RevisionBus.Frame.of(msg.headers(), msg.body());
-    Feed feed = feeds.get(frame.namespace());
+    Feed<Subscription> feed = feeds.get(frame.namespace());
     if (feed != null) {
       feed.offer(frame);
     }
     for (Consumer<RevisionBus.Frame> l : List.copyOf(listeners)) {
       l.accept(frame);
     }
-    refreshRollouts(frame.namespace()); // a new head is a new rollout
+    rollouts.newRevision(frame.namespace());
   }
 
   /** Server pings keep idle connections open through proxies; a peer silent for two intervals is dead. */
@@ -208,7 +173,7 @@ final class Fanout {
    * survivors may have marked them disconnected although they never left.
    */
   private void refreshPresence() {
-    for (Feed feed : feeds.values()) {
+    for (Feed<Subscription> feed : feeds.values()) {
       for (Subscription s : feed.subscriptions) {
         clientState.record(s.row(true));
       }
@@ -222,7 +187,7 @@ final class Fanout {
     }
     List<String> names = new ArrayList<>(feeds.keySet());
     store.heads(names).onSuccess(heads -> heads.forEach((ns, head) -> {
-      Feed f = feeds.get(ns);
+      Feed<Subscription> f = feeds.get(ns);
       if (f != null) {
         f.headSeen(head);
       }

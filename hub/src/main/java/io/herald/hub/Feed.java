@@ -1,6 +1,7 @@
 package io.herald.hub;
 
 import io.herald.db.Revision;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayDeque;
@@ -18,18 +19,30 @@ import java.util.TreeMap;
  * in version order, buffering what comes early and reading from the revision table what does not
  * come at all. Confined to its verticle's event loop.
  */
-final class Feed {
+final class Feed<S extends Feed.Subscriber> {
+
+  /** What a feed delivers to: a {@link Subscription}. */
+  interface Subscriber {
+    /** Takes the frame if it is this subscriber's next version; true when written (the feed counts them). */
+    boolean offer(RevisionBus.Frame f);
+  }
+
+  /** Reads committed revisions back, {@code fromExclusive+1 .. toInclusive}: {@code ConfigStore::revisions}. */
+  interface RevisionReader {
+    Future<List<Revision>> revisions(String namespace, long fromExclusive, long toInclusive);
+  }
 
   /** How long an out-of-order event waits for its predecessor before we read the gap from the database. */
   static final long GAP_WAIT_MS = 25;
-  private static final int MAX_PENDING = 10_000;
-  private static final int RECENT_FRAMES = 256;
-  private static final long RECENT_BYTES = 4L * 1024 * 1024;
+  static final int MAX_PENDING = 10_000;
+  static final int RECENT_FRAMES = 256;
+  static final long RECENT_BYTES = 4L * 1024 * 1024;
 
   final String namespace;
-  final Set<Subscription> subscriptions = new LinkedHashSet<>();
-  private final Fanout fanout;
+  final Set<S> subscriptions = new LinkedHashSet<>();
   private final Vertx vertx;
+  private final RevisionReader store;
+  private final HubMetrics metrics;
 
   /** Every version up to this one has been delivered; -1 until the first read of the head. */
   private long known = -1;
@@ -39,10 +52,27 @@ final class Feed {
   private boolean fillScheduled;
   private boolean filling;
 
-  Feed(Fanout fanout, String namespace) {
-    this.fanout = fanout;
-    this.vertx = fanout.vertx;
+  /** What every feed of one event loop keeps for resumes, together: past {@code max}, feeds keep less. */
+  static final class RecentBudget {
+    final long max;
+    long used;
+
+    RecentBudget(long max) {
+      this.max = max;
+    }
+  }
+
+  private final RecentBudget budget;
+  private final FailureLog failures;
+
+  Feed(String namespace, Vertx vertx, RevisionReader store, HubMetrics metrics, RecentBudget budget,
+       FailureLog failures) {
     this.namespace = namespace;
+    this.vertx = vertx;
+    this.store = store;
+    this.metrics = metrics;
+    this.budget = budget;
+    this.failures = failures;
   }
 
   long known() {
@@ -118,25 +148,25 @@ final class Feed {
     known = f.version();
     recent.addLast(f);
     recentBytes += f.text().length();
-    fanout.recentBytes += f.text().length();
+    budget.used += f.text().length();
     while (recent.size() > RECENT_FRAMES || (recentBytes > RECENT_BYTES && recent.size() > 1)
-        || (fanout.recentBytes > Fanout.RECENT_BYTES && !recent.isEmpty())) {
+        || (budget.used > budget.max && !recent.isEmpty())) {
       // Past the event loop's budget too, this feed's resumes come from the database instead.
       int n = recent.pollFirst().text().length();
       recentBytes -= n;
-      fanout.recentBytes -= n;
+      budget.used -= n;
     }
     int written = 0;
-    for (Subscription s : List.copyOf(subscriptions)) {
+    for (S s : List.copyOf(subscriptions)) {
       if (s.offer(f)) {
         written++;
       }
     }
     if (written > 0) {
       // Metrics once per frame and event loop: per socket they would cost as much as the writes.
-      fanout.metrics.deltasSent.increment(written);
-      fanout.metrics.bytesSent.increment((double) written * f.bytes());
-      fanout.metrics.pushed(f.committedAt());
+      metrics.deltasSent.increment(written);
+      metrics.bytesSent.increment((double) written * f.bytes());
+      metrics.pushed(f.committedAt());
     }
   }
 
@@ -162,7 +192,7 @@ final class Feed {
     try {
       return RevisionBus.Frame.of(r);
     } catch (RuntimeException e) {
-      fanout.failures.report("unencodable revision", e);
+      failures.report("unencodable revision", e);
       String text = Payloads.error("undeliverable_version", "version " + r.version() + " of '" + namespace
           + "' cannot be encoded as JSON; it is skipped").put("namespace", namespace).put("version", r.version()).encode();
       return new RevisionBus.Frame(namespace, r.version(), text, RevisionBus.utf8Length(text), System.currentTimeMillis());
@@ -171,7 +201,7 @@ final class Feed {
 
   /** Forgets the frames kept for resumes: the feed is going away. */
   void release() {
-    fanout.recentBytes -= recentBytes;
+    budget.used -= recentBytes;
     recentBytes = 0;
     recent.clear();
   }
@@ -179,15 +209,15 @@ final class Feed {
   private void fill(long upTo) {
     filling = true;
     long from = known;
-    fanout.store.revisions(namespace, from, upTo).onComplete(ar -> {
+    store.revisions(namespace, from, upTo).onComplete(ar -> {
       filling = false;
       if (ar.failed()) {
-        fanout.failures.report("reading missed revisions failed, retrying", ar.cause());
+        failures.report("reading missed revisions failed, retrying", ar.cause());
         vertx.setTimer(500, t -> scheduleGapFill());
         return;
       }
       for (Revision r : ar.result()) {
-        fanout.metrics.gapFills.increment();
+        metrics.gapFills.increment();
         offer(frameOf(r));
       }
       drainPending();

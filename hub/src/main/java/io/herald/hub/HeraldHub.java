@@ -17,6 +17,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -71,6 +72,11 @@ public final class HeraldHub {
   }
 
   public static Future<HeraldHub> start(HubOptions options) {
+    return start(options, System::nanoTime);
+  }
+
+  /** As {@link #start(HubOptions)}, with the clock of the per-token write rate (tests move it by hand). */
+  static Future<HeraldHub> start(HubOptions options, LongSupplier nanoTime) {
     if ((options.tlsCertPath() == null) != (options.tlsKeyPath() == null)) {
       return Future.failedFuture("HERALD_TLS_CERT and HERALD_TLS_KEY go together: set both for TLS, or neither");
     }
@@ -100,7 +106,7 @@ public final class HeraldHub {
         result.completeExceptionally(ar.cause());
         return;
       }
-      startOn(ar.result(), opts, metrics, manager).onComplete(started -> {
+      startOn(ar.result(), opts, metrics, manager, nanoTime).onComplete(started -> {
         if (started.succeeded()) {
           result.complete(started.result());
         } else {
@@ -113,7 +119,7 @@ public final class HeraldHub {
   }
 
   private static Future<HeraldHub> startOn(Vertx vertx, HubOptions opts, HubMetrics metrics,
-                                           HazelcastClusterManager cluster) {
+                                           HazelcastClusterManager cluster, LongSupplier nanoTime) {
     ClusterStatus clusterStatus = cluster == null ? ClusterStatus.SINGLE : new ClusterStatus() {
       @Override
       public boolean joined() {
@@ -137,15 +143,15 @@ public final class HeraldHub {
           }
           // Rows left "connected" by an earlier run of this node id are stale: that process is gone.
           return clients.disconnectNode(opts.nodeId())
-              .compose(n -> deploy(vertx, pool, opts, metrics, clusterStatus))
+              .compose(n -> deploy(vertx, pool, opts, metrics, clusterStatus, nanoTime))
               .onSuccess(hub -> pruneClientRows(vertx, clients, opts))
               .recover(e -> pool.close().transform(x -> Future.failedFuture(e)));
         });
   }
 
   private static Future<HeraldHub> deploy(Vertx vertx, Pool pool, HubOptions options, HubMetrics metrics,
-                                          ClusterStatus cluster) {
-    TokenLimits limits = new TokenLimits(options.writeRatePerToken(), options.maxConnectionsPerToken());
+                                          ClusterStatus cluster, LongSupplier nanoTime) {
+    TokenLimits limits = new TokenLimits(options.writeRatePerToken(), options.maxConnectionsPerToken(), nanoTime);
     FailureLog failures = new FailureLog(options.failureLogIntervalMs());
     vertx.setPeriodic(options.failureLogIntervalMs(), t -> failures.flush());
     return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures),

@@ -23,7 +23,7 @@ final class HttpVerticle extends VerticleBase {
   private final ClusterStatus cluster;
   private Fanout fanout;
   private ClientStateWriter clientState;
-  private RolloutEndpoint rollout;
+  private RolloutTracker rollouts;
   private HttpServer server;
   private io.vertx.core.eventbus.MessageConsumer<String> revokedConsumer;
 
@@ -46,11 +46,11 @@ final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     ConfigStore store = new ConfigStore(pool);
     ClientStateStore clients = new ClientStateStore(pool);
-    clientState = new ClientStateWriter(vertx, clients, metrics, options.ackFlushIntervalMs(),
-        options.maxClientRowsPerToken(), failures);
-    fanout = new Fanout(vertx, store, clients, metrics, clientState, options, failures);
+    clientState = new ClientStateWriter(vertx, rows -> clients.upsert(rows, options.maxClientRowsPerToken()), metrics,
+        options.ackFlushIntervalMs(), failures);
+    rollouts = new RolloutTracker(vertx, store, clients);
+    fanout = new Fanout(vertx, store, metrics, clientState, options, rollouts, failures);
     clientState.onRefused(fanout::refused);
-    rollout = new RolloutEndpoint(vertx, store, clients, fanout);
 
     Router router = Router.router(vertx);
     ErrorHandler errors = new ErrorHandler(failures);
@@ -62,14 +62,14 @@ final class HttpVerticle extends VerticleBase {
     io.herald.db.TokenStore tokens = new io.herald.db.TokenStore(pool);
     AuthHandler auth = new AuthHandler(options.adminToken(), tokens);
     router.route("/v1/*").handler(auth);
-    revokedConsumer = vertx.eventBus().<String>consumer(TokensEndpoint.REVOKED, msg -> {
+    revokedConsumer = vertx.eventBus().<String>consumer(Addresses.TOKEN_REVOKED, msg -> {
       auth.evict(msg.body());
       fanout.revoked(msg.body());
     });
     new TokensEndpoint(vertx, tokens).addRoutes(router);
     new NamespaceEndpoint(store, this::committed, limits).addRoutes(router);
     new PushEndpoint(fanout, store, limits).addRoutes(router);
-    rollout.addRoutes(router);
+    new RolloutEndpoint(store, clients, rollouts).addRoutes(router);
     // The admin page (static files from the jar), GET only so that a wrong method on an API path
     // stays a 405; unknown paths fall through to the JSON 404.
     router.get("/*").handler(HttpVerticle::noCacheForPages)
@@ -93,7 +93,7 @@ final class HttpVerticle extends VerticleBase {
     }
     deadline = new HeaderDeadline(vertx, options.httpHeaderTimeoutMs());
     deadline.start();
-    return Future.all(fanout.start(), revokedConsumer.completion())
+    return Future.all(fanout.start(), rollouts.start(), revokedConsumer.completion())
         .compose(v -> vertx.createHttpServer(serverOptions)
             .connectionHandler(deadline::connected)
             .requestHandler(req -> {
@@ -149,6 +149,7 @@ final class HttpVerticle extends VerticleBase {
     // Say goodbye with 1001, stop listening, then make the last client states durable.
     deadline.stop();
     return fanout.stop()
+        .transform(ar -> rollouts.stop())
         .transform(ar -> server == null ? Future.succeededFuture() : server.close())
         .transform(ar -> clientState.drain());
   }

@@ -5,6 +5,7 @@ import io.herald.db.ConfigStore;
 import io.herald.db.Revision;
 import io.herald.db.Snapshot;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -34,20 +35,23 @@ final class NamespaceEndpoint {
 
   void addRoutes(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(Limits.MAX_REVISION_BYTES);
+    Handler<RoutingContext> read = Authorize.namespace(Principal.Permission.READ);
+    Handler<RoutingContext> write = Authorize.namespace(Principal.Permission.WRITE);
     // Bodies are JSON: refuse forms before the body handler would start decoding them.
     router.route(NS + "/*").handler(NamespaceEndpoint::refuseForms);
     router.get("/v1/namespaces").handler(this::list);
-    router.get(NS).handler(this::snapshot);
-    router.post(NS + "/revisions").handler(body).handler(this::appendRevision);
-    router.get(NS + "/revisions").handler(this::history);
-    router.get(NS + "/revisions/:version").handler(this::oneRevision);
-    router.get(NS + "/entries/*").handler(this::getEntry);
-    router.put(NS + "/entries/*").handler(body).handler(this::putEntry);
-    router.delete(NS + "/entries/*").handler(this::deleteEntry);
-    router.get(NS + "/diff").handler(this::diff);
-    router.post(NS + "/rollback").handler(body).handler(this::rollback);
+    router.get(NS).handler(read).handler(this::snapshot);
+    router.post(NS + "/revisions").handler(body).handler(write).handler(this::rateLimit).handler(this::appendRevision);
+    router.get(NS + "/revisions").handler(read).handler(this::history);
+    router.get(NS + "/revisions/:version").handler(read).handler(this::oneRevision);
+    router.get(NS + "/entries/*").handler(read).handler(this::getEntry);
+    router.put(NS + "/entries/*").handler(body).handler(write).handler(this::rateLimit).handler(this::putEntry);
+    router.delete(NS + "/entries/*").handler(write).handler(this::rateLimit).handler(this::deleteEntry);
+    router.get(NS + "/diff").handler(read).handler(this::diff);
+    router.post(NS + "/rollback").handler(body).handler(write).handler(this::rateLimit).handler(this::rollback);
   }
 
+  /** The token's write rate: a route handler in front of every write. */
   private void rateLimit(RoutingContext ctx) {
     long retryAfter = limits.acquireWrite(AuthHandler.principal(ctx));
     if (retryAfter > 0) {
@@ -55,6 +59,7 @@ final class NamespaceEndpoint {
       throw new ApiException(429, "rate_limited", "this token's write rate limit is reached; retry in "
           + retryAfter + " s");
     }
+    ctx.next();
   }
 
   private static void refuseForms(RoutingContext ctx) {
@@ -91,7 +96,6 @@ final class NamespaceEndpoint {
 
   private void snapshot(RoutingContext ctx) {
     String ns = namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.READ, ns);
     snapshotFor(ctx, ns)
         .onSuccess(s -> {
           String etag = etag(s.version());
@@ -107,7 +111,6 @@ final class NamespaceEndpoint {
 
   private void getEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.READ, ns);
     String key = entryKey(ctx);
     snapshotFor(ctx, ns)
         .onSuccess(s -> {
@@ -125,8 +128,6 @@ final class NamespaceEndpoint {
 
   private void appendRevision(RoutingContext ctx) {
     String ns = namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
-    rateLimit(ctx);
     JsonObject body = Requests.jsonObjectBody(ctx);
     List<Change> changes = Requests.changes(body);
     String message = Limits.message(Requests.optionalString(body, "message"));
@@ -139,8 +140,6 @@ final class NamespaceEndpoint {
 
   private void putEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
-    rateLimit(ctx);
     String key = entryKey(ctx);
     Object value = Requests.jsonBody(ctx);
     Limits.value(key, value);
@@ -150,8 +149,6 @@ final class NamespaceEndpoint {
 
   private void deleteEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
-    rateLimit(ctx);
     String key = entryKey(ctx);
     String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
     write(ctx, store.append(ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), AuthHandler.principal(ctx).name(), message), 200);
@@ -159,8 +156,6 @@ final class NamespaceEndpoint {
 
   private void rollback(RoutingContext ctx) {
     String ns = namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.WRITE, ns);
-    rateLimit(ctx);
     JsonObject body = Requests.jsonObjectBody(ctx);
     long to = Requests.requiredVersion(body, "to_version");
     String message = Requests.optionalString(body, "message");
@@ -189,7 +184,6 @@ final class NamespaceEndpoint {
 
   private void history(RoutingContext ctx) {
     String ns = namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.READ, ns);
     long before = Requests.longParam(ctx, "before", Long.MAX_VALUE);
     long after = Requests.longParam(ctx, "after", 0L);
     long limit = Requests.longParam(ctx, "limit", (long) Limits.DEFAULT_HISTORY_PAGE);
@@ -213,14 +207,12 @@ final class NamespaceEndpoint {
 
   private void oneRevision(RoutingContext ctx) {
     String ns = namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.READ, ns);
     long version = Requests.pathVersion(ctx, "version");
     store.revision(ns, version).map(Payloads::revision).onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void diff(RoutingContext ctx) {
     String ns = namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.READ, ns);
     Long from = Requests.longParam(ctx, "from", null);
     Long to = Requests.longParam(ctx, "to", null);
     if (from == null) {

@@ -1,6 +1,7 @@
 package io.herald.hub;
 
 import io.herald.db.Change;
+import io.herald.db.ClientRow;
 import io.herald.db.Diff;
 import io.herald.db.NamespaceInfo;
 import io.herald.db.Revision;
@@ -9,6 +10,7 @@ import io.herald.db.Snapshot;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +90,58 @@ public final class Payloads {
     }
     return new JsonObject().put("namespace", d.namespace()).put("from", d.from()).put("to", d.to())
         .put("changes", changes);
+  }
+
+  /**
+   * The rollout of {@code version} over the namespace's client rows (the /acks answer and the
+   * {@code rollout} frame). Acking v means every version up to v is applied. A client that rejected v (or a later
+   * version it was sent as a merged delta) and has not applied v since is rejected; every other
+   * client is pending, or disconnected when it is not connected.
+   */
+  public static JsonObject rollout(String ns, long version, List<ClientRow> rows) {
+    JsonArray applied = new JsonArray();
+    JsonArray rejected = new JsonArray();
+    JsonArray pending = new JsonArray();
+    JsonArray disconnected = new JsonArray();
+    for (ClientRow r : rows) {
+      if (r.appliedVersion() >= version) {
+        applied.add(r.clientId());
+      } else if ("rejected".equals(r.status()) && r.rejectedVersion() != null && r.rejectedVersion() >= version) {
+        rejected.add(new JsonObject().put("client_id", r.clientId()).put("version", r.rejectedVersion())
+            .put("error", r.error()));
+      } else if (r.connected()) {
+        pending.add(r.clientId());
+      } else {
+        disconnected.add(r.clientId());
+      }
+    }
+    return new JsonObject()
+        .put("namespace", ns)
+        .put("version", version)
+        .put("applied", applied.size())
+        .put("rejected", rejected.size())
+        .put("pending", pending.size())
+        .put("disconnected", disconnected.size())
+        .put("complete", pending.isEmpty())
+        .put("clients", new JsonObject()
+            .put("applied", applied).put("rejected", rejected).put("pending", pending).put("disconnected", disconnected));
+  }
+
+  /** One client of a namespace as {@code /clients} lists it. */
+  public static JsonObject client(ClientRow r) {
+    JsonObject o = new JsonObject()
+        .put("client_id", r.clientId())
+        .put("node", r.node())
+        .put("labels", new JsonObject(r.labelsJson()))
+        .put("applied_version", r.appliedVersion())
+        .put("status", r.status() == null ? "pending" : r.status())
+        .put("connected", r.connected())
+        .put("connected_at", Instant.ofEpochMilli(r.connectedAt()).toString())
+        .put("last_seen", Instant.ofEpochMilli(r.lastSeen()).toString());
+    if (r.rejectedVersion() != null) {
+      o.put("rejected_version", r.rejectedVersion()).put("error", r.error());
+    }
+    return o;
   }
 
   public static JsonObject snapshotFrame(Snapshot s) {

@@ -1,6 +1,7 @@
 package io.herald.hub;
 
 import io.herald.db.ConfigStore;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -28,7 +29,7 @@ final class PushEndpoint {
 
   void addRoutes(Router router) {
     router.get("/v1/ws").handler(this::upgrade);
-    router.get("/v1/namespaces/:ns/watch").handler(this::watch);
+    router.get("/v1/namespaces/:ns/watch").handler(Authorize.namespace(Principal.Permission.FOLLOW)).handler(this::watch);
   }
 
   private void upgrade(RoutingContext ctx) {
@@ -54,7 +55,6 @@ final class PushEndpoint {
    */
   private void watch(RoutingContext ctx) {
     String ns = NamespaceEndpoint.namespace(ctx);
-    AuthHandler.principal(ctx).require(Principal.Permission.FOLLOW, ns);
     long since = Requests.longParam(ctx, "since", 0L);
     long timeoutMs = Requests.durationMillis(ctx, "timeout", DEFAULT_WATCH_MS, MAX_WATCH_MS);
     new Watch(ctx, ns, since, timeoutMs).start();
@@ -65,9 +65,8 @@ final class PushEndpoint {
     private final String ns;
     private final long since;
     private final long timeoutMs;
+    private final CoalescedRead<ConfigStore.CatchUp> reads;
     private long timer = -1;
-    private boolean reading;
-    private boolean again;
     private boolean done;
 
     Watch(RoutingContext ctx, String ns, long since, long timeoutMs) {
@@ -75,6 +74,7 @@ final class PushEndpoint {
       this.ns = ns;
       this.since = since;
       this.timeoutMs = timeoutMs;
+      this.reads = new CoalescedRead<>(() -> store.catchUp(ns, since), this::answer);
     }
 
     void start() {
@@ -87,55 +87,40 @@ final class PushEndpoint {
           ctx.response().setStatusCode(304).end();
         }
       });
-      read();
+      reads.request();
     }
 
     @Override
     public void accept(RevisionBus.Frame f) {
       if (!done && f.namespace().equals(ns) && f.version() > since) {
-        read();
+        reads.request();
       }
     }
 
-    private void read() {
-      if (done) {
-        return;
+    private void answer(AsyncResult<ConfigStore.CatchUp> ar) {
+      if (reads.rerunPending()) {
+        return; // a revision landed during this read: the next read answers with it
       }
-      if (reading) {
-        again = true; // a revision landed during this read: look again when it returns
-        return;
-      }
-      reading = true;
-      store.catchUp(ns, since).onComplete(ar -> {
-        reading = false;
-        if (done) {
-          return;
-        }
-        if (again) {
-          again = false;
-          read();
-          return;
-        }
-        if (ar.failed()) {
-          finish();
-          ctx.fail(ar.cause());
-          return;
-        }
-        ConfigStore.CatchUp c = ar.result();
-        if (c.version() == since && (c.snapshot() == null || since == 0)) {
-          return; // nothing new yet (a namespace without revisions is version 0): keep waiting
-        }
+      if (ar.failed()) {
         finish();
-        JsonObject body = c.snapshot() != null
-            ? Payloads.snapshotFrame(c.snapshot())
-            : Payloads.deltaFrame(ns, since, c.version(), c.delta().asChanges());
-        ctx.response().putHeader("ETag", NamespaceEndpoint.etag(c.version()));
-        ctx.json(body);
-      });
+        ctx.fail(ar.cause());
+        return;
+      }
+      ConfigStore.CatchUp c = ar.result();
+      if (c.version() == since && (c.snapshot() == null || since == 0)) {
+        return; // nothing new yet (a namespace without revisions is version 0): keep waiting
+      }
+      finish();
+      JsonObject body = c.snapshot() != null
+          ? Payloads.snapshotFrame(c.snapshot())
+          : Payloads.deltaFrame(ns, since, c.version(), c.delta().asChanges());
+      ctx.response().putHeader("ETag", NamespaceEndpoint.etag(c.version()));
+      ctx.json(body);
     }
 
     private void finish() {
       done = true;
+      reads.stop();
       fanout.removeListener(this);
       fanout.vertx.cancelTimer(timer);
     }

@@ -11,8 +11,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
  */
 final class RevisionBus {
 
-  static final String REVISIONS = "herald.revisions";
-  static final String ACKS = "herald.acks";
   static final String H_NAMESPACE = "ns";
   static final String H_VERSION = "v";
   static final String H_COMMITTED_AT = "t";
@@ -27,7 +25,7 @@ final class RevisionBus {
         .addHeader(H_NAMESPACE, frame.namespace())
         .addHeader(H_VERSION, Long.toString(frame.version()))
         .addHeader(H_COMMITTED_AT, Long.toString(frame.committedAt()));
-    vertx.eventBus().publish(REVISIONS, frame.text(), opts);
+    vertx.eventBus().publish(Addresses.REVISIONS, frame.text(), opts);
   }
 
   /**

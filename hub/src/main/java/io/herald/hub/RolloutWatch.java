@@ -1,15 +1,17 @@
 package io.herald.hub;
 
-import io.herald.db.ClientStateStore;
-import io.herald.db.ConfigStore;
-import io.herald.db.StoreException;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.function.Supplier;
 
 /**
  * One connection watching the rollout of one namespace's head (the admin page's live progress):
- * a {@code rollout} frame now, and again whenever acks of that namespace land or a new version is
- * committed. Refreshes coalesce: at most one read in flight, one more queued, and at most one
- * push per {@link #MIN_INTERVAL_MS}.
+ * a {@code rollout} frame now, and again whenever the {@link RolloutTracker} hears that acks of
+ * that namespace landed or a new version was committed. Reads coalesce: at most one in flight, one
+ * more queued, and at most one push per {@link #MIN_INTERVAL_MS}.
  */
 final class RolloutWatch {
 
@@ -17,60 +19,29 @@ final class RolloutWatch {
   /** At most one push per watch this often: a 10,000-client rollout lands in many ack batches. */
   static final long MIN_INTERVAL_MS = 200;
 
-  final Connection conn;
   final String namespace;
-  private final ConfigStore store;
-  private final ClientStateStore clients;
-  private boolean reading;
-  private boolean again;
-  private boolean stopped;
-  private long lastPushAt;
+  private final Connection conn;
+  private final CoalescedRead<JsonObject> reads;
 
-  RolloutWatch(Connection conn, String namespace, ConfigStore store, ClientStateStore clients) {
+  RolloutWatch(Connection conn, String namespace, Vertx vertx, Supplier<Future<JsonObject>> rollout) {
     this.conn = conn;
     this.namespace = namespace;
-    this.store = store;
-    this.clients = clients;
-  }
-
-  void stop() {
-    stopped = true;
+    this.reads = new CoalescedRead<>(vertx, MIN_INTERVAL_MS, rollout, this::push);
   }
 
   void refresh() {
-    if (stopped || conn.closed()) {
-      return;
+    if (!conn.closed()) {
+      reads.request();
     }
-    if (reading) {
-      again = true;
-      return;
+  }
+
+  void stop() {
+    reads.stop();
+  }
+
+  private void push(AsyncResult<JsonObject> rollout) {
+    if (rollout.succeeded() && !conn.closed() && !conn.paused()) {
+      conn.send(rollout.result().put("type", "rollout").encode());
     }
-    long wait = lastPushAt + MIN_INTERVAL_MS - System.currentTimeMillis();
-    if (wait > 0) {
-      reading = true; // hold further triggers; they are covered by this delayed read
-      conn.fanout.vertx.setTimer(wait, t -> {
-        reading = false;
-        refresh();
-      });
-      return;
-    }
-    reading = true;
-    store.head(namespace)
-        .recover(e -> e instanceof StoreException.NamespaceNotFound ? Future.succeededFuture(0L) : Future.failedFuture(e))
-        .compose(head -> clients.list(namespace).map(rows -> RolloutEndpoint.rollout(namespace, head, rows)))
-        .onComplete(ar -> {
-          reading = false;
-          lastPushAt = System.currentTimeMillis();
-          if (stopped || conn.closed()) {
-            return;
-          }
-          if (ar.succeeded() && !conn.paused()) {
-            conn.send(ar.result().put("type", "rollout").encode());
-          }
-          if (again) {
-            again = false;
-            refresh();
-          }
-        });
   }
 }

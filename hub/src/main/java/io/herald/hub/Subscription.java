@@ -2,6 +2,7 @@ package io.herald.hub;
 
 import io.herald.db.ClientRow;
 import io.herald.db.ConfigStore;
+import io.vertx.core.Vertx;
 
 import java.util.List;
 
@@ -10,10 +11,14 @@ import java.util.List;
  * brought to; a live subscription takes every next frame from the feed, otherwise it is catching
  * up from memory or the database and reconciles with the feed when that read returns.
  */
-final class Subscription {
+final class Subscription implements Feed.Subscriber {
 
   final Connection conn;
-  final Feed feed;
+  final Feed<Subscription> feed;
+  private final ConfigStore store;
+  private final HubMetrics metrics;
+  private final Vertx vertx;
+  private final String nodeId;
   private long sent = -1;
   private boolean live;
   /** Bumped by every catch-up, so the answer of an outdated one is dropped. */
@@ -25,14 +30,19 @@ final class Subscription {
   private long queuedSince = -1;
 
   // What the client reported through acks, as written to client_state.
-  long appliedVersion;
-  String status;
-  Long rejectedVersion;
-  String error;
+  private long appliedVersion;
+  private String status;
+  private Long rejectedVersion;
+  private String error;
 
-  Subscription(Connection conn, Feed feed) {
+  Subscription(Connection conn, Feed<Subscription> feed, ConfigStore store, HubMetrics metrics, Vertx vertx,
+               String nodeId) {
     this.conn = conn;
     this.feed = feed;
+    this.store = store;
+    this.metrics = metrics;
+    this.vertx = vertx;
+    this.nodeId = nodeId;
   }
 
   long sent() {
@@ -40,7 +50,8 @@ final class Subscription {
   }
 
   /** Writes the frame if it is this client's next version; true when written (the feed counts them). */
-  boolean offer(RevisionBus.Frame f) {
+  @Override
+  public boolean offer(RevisionBus.Frame f) {
     if (!live || conn.paused()) {
       return false; // it reconciles with the feed when its catch-up or the drain comes
     }
@@ -77,7 +88,7 @@ final class Subscription {
       if (frames != null && (frames.size() == 1 || conn.principal.may(Principal.Permission.READ, feed.namespace))) {
         for (RevisionBus.Frame f : frames) {
           conn.send(f.text(), f.bytes());
-          conn.fanout.metrics.deltasSent.increment();
+          metrics.deltasSent.increment();
         }
         sent = frames.get(frames.size() - 1).version();
         live = true;
@@ -102,8 +113,8 @@ final class Subscription {
       conn.readDone();
       return;
     }
-    conn.fanout.metrics.catchUpReads.increment();
-    conn.fanout.store.catchUp(feed.namespace, since).onComplete(ar -> {
+    metrics.catchUpReads.increment();
+    store.catchUp(feed.namespace, since).onComplete(ar -> {
       reading = false;
       conn.readDone();
       if (conn.closed() || !conn.isSubscribed(this)) {
@@ -125,7 +136,7 @@ final class Subscription {
       }
       if (ar.failed()) {
         conn.sendError("unavailable", "could not read namespace '" + feed.namespace + "'; retrying", feed.namespace);
-        conn.fanout.vertx.setTimer(1_000, t -> {
+        vertx.setTimer(1_000, t -> {
           if (gen == generation && !conn.closed()) {
             catchUp(since, false);
           }
@@ -147,9 +158,9 @@ final class Subscription {
       }
       conn.send(text);
       if (c.snapshot() != null) {
-        conn.fanout.metrics.snapshotsSent.increment();
+        metrics.snapshotsSent.increment();
       } else {
-        conn.fanout.metrics.deltasSent.increment();
+        metrics.deltasSent.increment();
       }
       sent = c.version();
       feed.establish(sent);
@@ -172,8 +183,28 @@ final class Subscription {
     }
   }
 
+  /** The client applied {@code version}, and so every version before it. */
+  void applied(long version) {
+    if (version > appliedVersion) {
+      appliedVersion = version;
+    }
+    // Applying an older version than one rejected does not undo that rejection.
+    if (rejectedVersion == null || version >= rejectedVersion) {
+      status = "applied";
+      rejectedVersion = null;
+      error = null;
+    }
+  }
+
+  /** The client refused {@code version} for the reason {@code error}. */
+  void rejected(long version, String error) {
+    status = "rejected";
+    rejectedVersion = version;
+    this.error = error;
+  }
+
   ClientRow row(boolean connected) {
-    return new ClientRow(feed.namespace, conn.clientId(), conn.fanout.nodeId, conn.session, conn.labelsJson(),
+    return new ClientRow(feed.namespace, conn.clientId(), nodeId, conn.session, conn.labelsJson(),
         connected, conn.connectedAt, System.currentTimeMillis(), appliedVersion, status, rejectedVersion, error,
         conn.principal.tokenId() == null ? ClientRow.ADMIN_OWNER : conn.principal.tokenId());
   }

@@ -2,6 +2,7 @@ package io.herald.hub;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * Per-token limits on this node, shared by its event loops: a write rate (token bucket: the rate
@@ -12,12 +13,15 @@ final class TokenLimits {
 
   private final int writesPerSecond;
   private final int maxConnections;
+  /** {@code System::nanoTime}; tests pass a clock they move themselves. */
+  private final LongSupplier nanoTime;
   private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> connections = new ConcurrentHashMap<>();
 
-  TokenLimits(int writesPerSecond, int maxConnections) {
+  TokenLimits(int writesPerSecond, int maxConnections, LongSupplier nanoTime) {
     this.writesPerSecond = writesPerSecond;
     this.maxConnections = maxConnections;
+    this.nanoTime = nanoTime;
   }
 
   private static final class Bucket {
@@ -33,11 +37,11 @@ final class TokenLimits {
     Bucket b = buckets.computeIfAbsent(p.tokenId(), id -> {
       Bucket n = new Bucket();
       n.tokens = writesPerSecond;
-      n.refilledAt = System.nanoTime();
+      n.refilledAt = nanoTime.getAsLong();
       return n;
     });
     synchronized (b) {
-      long now = System.nanoTime();
+      long now = nanoTime.getAsLong();
       b.tokens = Math.min(writesPerSecond, b.tokens + (now - b.refilledAt) / 1e9 * writesPerSecond);
       b.refilledAt = now;
       if (b.tokens >= 1) {

@@ -2,6 +2,7 @@ package io.herald.hub;
 
 import io.herald.db.StoreException;
 import io.herald.db.TokenStore;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +20,6 @@ import java.util.regex.Pattern;
  */
 final class TokensEndpoint {
 
-  static final String REVOKED = "herald.tokens.revoked";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}");
   private static final Pattern NAMESPACE_GLOB = Pattern.compile("[a-z0-9.*?_-]{1,128}");
 
@@ -32,20 +32,15 @@ final class TokensEndpoint {
   }
 
   void addRoutes(Router router) {
-    router.post("/v1/tokens").handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(this::create);
-    router.get("/v1/tokens").handler(this::list);
-    router.delete("/v1/tokens/:id").handler(this::revoke);
-    router.get("/v1/audit").handler(this::audit);
-  }
-
-  private static Principal admin(RoutingContext ctx) {
-    Principal p = AuthHandler.principal(ctx);
-    p.require(Principal.Permission.ADMIN, null);
-    return p;
+    Handler<RoutingContext> admin = Authorize.admin();
+    router.post("/v1/tokens").handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(admin).handler(this::create);
+    router.get("/v1/tokens").handler(admin).handler(this::list);
+    router.delete("/v1/tokens/:id").handler(admin).handler(this::revoke);
+    router.get("/v1/audit").handler(admin).handler(this::audit);
   }
 
   private void create(RoutingContext ctx) {
-    Principal who = admin(ctx);
+    Principal who = AuthHandler.principal(ctx);
     JsonObject body = Requests.jsonObjectBody(ctx);
     if (!(body.getValue("name") instanceof String name) || !NAME.matcher(name).matches()) {
       throw ApiException.badRequest("invalid_request", "'name' must match [A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}");
@@ -81,27 +76,25 @@ final class TokensEndpoint {
   }
 
   private void list(RoutingContext ctx) {
-    admin(ctx);
     tokens.list()
         .map(rows -> new JsonObject().put("tokens", new JsonArray(rows.stream().map(TokensEndpoint::describe).toList())))
         .onSuccess(ctx::json).onFailure(ctx::fail);
   }
 
   private void revoke(RoutingContext ctx) {
-    Principal who = admin(ctx);
+    Principal who = AuthHandler.principal(ctx);
     String id = ctx.pathParam("id");
     tokens.revoke(id, who.name()).onSuccess(done -> {
       if (!done) {
         ctx.fail(new ApiException(404, "token_not_found", "no active token with id '" + Limits.quoteShort(id) + "'"));
         return;
       }
-      vertx.eventBus().publish(REVOKED, id); // every node: forget it and close its WebSockets
+      vertx.eventBus().publish(Addresses.TOKEN_REVOKED, id); // every node: forget it and close its WebSockets
       ctx.json(new JsonObject().put("id", id).put("revoked", true));
     }).onFailure(ctx::fail);
   }
 
   private void audit(RoutingContext ctx) {
-    admin(ctx);
     long limit = Requests.longParam(ctx, "limit", 100L);
     if (limit < 1 || limit > 1_000) {
       throw ApiException.badRequest("invalid_parameter", "'limit' must be between 1 and 1000");

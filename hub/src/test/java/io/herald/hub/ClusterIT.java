@@ -14,6 +14,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,33 +50,20 @@ class ClusterIT {
   @BeforeAll
   static void startCluster(Vertx vertx) throws Exception {
     db = TestDatabase.create(ClusterIT.class);
-    int[] hz = {HubNode.freePort(), HubNode.freePort(), HubNode.freePort()};
-    String members = "127.0.0.1:" + hz[0] + ",127.0.0.1:" + hz[1] + ",127.0.0.1:" + hz[2];
-    for (int i = 0; i < 3; i++) {
-      Map<String, String> env = new HashMap<>();
-      env.put("HERALD_DB_URL", db.url());
-      env.put("HERALD_DB_POOL_SIZE", "4");
-      env.put("HERALD_CLUSTER", "true");
-      env.put("HERALD_CLUSTER_NAME", "herald-it-" + hz[0]);
-      env.put("HERALD_CLUSTER_HOST", "127.0.0.1");
-      env.put("HERALD_CLUSTER_PORT", Integer.toString(hz[i]));
-      env.put("HERALD_CLUSTER_MEMBERS", members);
-      env.put("HERALD_CLUSTER_HEARTBEAT_TIMEOUT_S", Integer.toString(HEARTBEAT_TIMEOUT_S));
-      env.put("HERALD_CATCH_UP_INTERVAL_MS", "1000");
-      env.put("HERALD_PRESENCE_INTERVAL_MS", "2000");
-      nodes.add(HubNode.start("node-" + (char) ('a' + i), env));
-    }
+    Map<String, String> env = new HashMap<>();
+    env.put("HERALD_DB_URL", db.url());
+    env.put("HERALD_DB_POOL_SIZE", "4");
+    env.put("HERALD_ADMIN_TOKEN", TestHub.TOKEN);
+    env.put("HERALD_CLUSTER_HEARTBEAT_TIMEOUT_S", Integer.toString(HEARTBEAT_TIMEOUT_S));
+    env.put("HERALD_CATCH_UP_INTERVAL_MS", "1000");
+    env.put("HERALD_PRESENCE_INTERVAL_MS", "2000");
+    nodes.addAll(HubNode.startCluster(HubNode.jar("target/herald-hub.jar"), HubNode.TEST_JVM, "herald-it",
+        List.of("node-a", "node-b", "node-c"), env));
     a = nodes.get(0);
     b = nodes.get(1);
     c = nodes.get(2);
     for (HubNode n : nodes) {
-      awaitTrue(90, () -> {
-        String r = n.ready();
-        if (!n.alive()) {
-          throw new AssertionError(n.nodeId + " died:\n" + n.logTail());
-        }
-        return r != null && r.contains("\"cluster_members\":3");
-      }, () -> n.nodeId + " never saw 3 members:\n" + n.logTail());
+      n.awaitMembers(3, Duration.ofSeconds(90));
     }
     apiA = new Api(vertx, a.port, TestHub.TOKEN);
     apiC = new Api(vertx, c.port, TestHub.TOKEN);

@@ -1,20 +1,34 @@
 package io.herald.hub;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
-/** A hub running as its own process from the real jar, for cluster and failover tests. */
-final class HubNode implements AutoCloseable {
+/**
+ * A hub running as its own process from the real jar, on 127.0.0.1, its output in a log file: the
+ * one launcher of the cluster and failover tests (hub, client SDK) and of the benchmarks. It needs
+ * nothing but the JDK, so load-tests can ship it in its own jar.
+ */
+public final class HubNode implements AutoCloseable {
 
-  final String nodeId;
-  final int port;
-  final Path log;
+  /** JVM options for hubs in tests: a small heap and a quick start, as several JVMs share two cores. */
+  public static final List<String> TEST_JVM = List.of("-Xmx384m", "-XX:TieredStopAtLevel=1");
+  private static final long POLL_MS = 100;
+
+  public final String nodeId;
+  public final int port;
+  public final Path log;
   private final Process process;
 
   private HubNode(String nodeId, int port, Path log, Process process) {
@@ -24,54 +38,146 @@ final class HubNode implements AutoCloseable {
     this.process = process;
   }
 
-  static Path jar() {
-    Path jar = Path.of(System.getProperty("herald.hub.jar", "target/herald-hub.jar"));
+  /** The hub jar: the system property {@code herald.hub.jar} (set by failsafe), else {@code fallback}. */
+  public static Path jar(String fallback) {
+    Path jar = Path.of(System.getProperty("herald.hub.jar", fallback));
     if (!Files.exists(jar)) {
-      throw new IllegalStateException(jar + " is missing: these tests run after `mvn package`");
+      throw new IllegalStateException(jar + " is missing: build it first (mvn -DskipTests package)");
     }
     return jar;
   }
 
-  static HubNode start(String nodeId, Map<String, String> env) throws IOException {
-    int port = freePort();
+  /**
+   * Starts a hub listening on {@code port} of 127.0.0.1 and returns at once; it is ready seconds
+   * later ({@link #awaitReady}). {@code env} is its configuration (database, token, node id, ...).
+   */
+  public static HubNode start(Path jar, List<String> jvmOptions, int port, Map<String, String> env) throws IOException {
+    String nodeId = env.getOrDefault("HERALD_NODE_ID", "hub-" + port);
     Path log = Files.createTempFile("herald-" + nodeId + "-", ".log");
-    ProcessBuilder pb = new ProcessBuilder("java", "-Xmx384m", "-XX:TieredStopAtLevel=1", "-jar", jar().toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().putAll(env);
-    pb.environment().put("HERALD_NODE_ID", nodeId);
+    List<String> command = new ArrayList<>(List.of("java"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar.toString()));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("HERALD_HTTP_PORT", Integer.toString(port));
     pb.environment().put("HERALD_HTTP_HOST", "127.0.0.1");
-    pb.environment().put("HERALD_ADMIN_TOKEN", TestHub.TOKEN);
+    pb.environment().putAll(env);
     return new HubNode(nodeId, port, log, pb.start());
   }
 
-  /** /ready's body, or null when the node does not answer. */
-  String ready() {
-    try {
-      HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/ready").toURL().openConnection();
-      c.setConnectTimeout(500);
-      c.setReadTimeout(2000);
-      try (var in = c.getResponseCode() == 200 ? c.getInputStream() : c.getErrorStream()) {
-        return new String(in.readAllBytes());
-      }
+  /**
+   * One hub per node id, clustered over Hazelcast on loopback, all started at once (three JVMs take
+   * 10-20 s to form a cluster on two cores) and returned at once: see {@link #awaitMembers}. Each gets
+   * {@code env} plus its node id and cluster settings; the cluster's name starts with {@code name}.
+   */
+  public static List<HubNode> startCluster(Path jar, List<String> jvmOptions, String name, List<String> nodeIds,
+                                           Map<String, String> env) throws IOException {
+    int[] hz = new int[nodeIds.size()];
+    List<String> members = new ArrayList<>();
+    for (int i = 0; i < hz.length; i++) {
+      hz[i] = freePort();
+      members.add("127.0.0.1:" + hz[i]);
+    }
+    List<HubNode> nodes = new ArrayList<>();
+    for (int i = 0; i < hz.length; i++) {
+      Map<String, String> own = new HashMap<>(env);
+      own.put("HERALD_NODE_ID", nodeIds.get(i));
+      own.put("HERALD_CLUSTER", "true");
+      own.put("HERALD_CLUSTER_NAME", name + "-" + hz[0]);
+      own.put("HERALD_CLUSTER_HOST", "127.0.0.1");
+      own.put("HERALD_CLUSTER_PORT", Integer.toString(hz[i]));
+      own.put("HERALD_CLUSTER_MEMBERS", String.join(",", members));
+      nodes.add(start(jar, jvmOptions, freePort(), own));
+    }
+    return nodes;
+  }
+
+  /** A port nothing listens on right now. */
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
     } catch (IOException e) {
-      return null;
+      throw new UncheckedIOException(e);
     }
   }
 
-  boolean alive() {
+  public String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** /ready's body, or null when the node does not answer. */
+  public String ready() {
+    return readyBody().body;
+  }
+
+  private record Ready(int status, String body) {
+  }
+
+  private Ready readyBody() {
+    try {
+      HttpURLConnection c = (HttpURLConnection) URI.create(url() + "/ready").toURL().openConnection();
+      c.setConnectTimeout(500);
+      c.setReadTimeout(2000);
+      int status = c.getResponseCode();
+      try (var in = status == 200 ? c.getInputStream() : c.getErrorStream()) {
+        return new Ready(status, new String(in.readAllBytes()));
+      }
+    } catch (IOException e) {
+      return new Ready(0, null);
+    }
+  }
+
+  /** Waits until /ready answers 200 (its database, and its cluster when clustered, are up). */
+  public void awaitReady(Duration timeout) {
+    await(timeout, r -> r.status == 200, "ready");
+  }
+
+  /** Waits until /ready counts {@code members} members in the node's cluster. */
+  public void awaitMembers(int members, Duration timeout) {
+    await(timeout, r -> r.body != null && r.body.contains("\"cluster_members\":" + members), "in a cluster of " + members);
+  }
+
+  private void await(Duration timeout, Predicate<Ready> done, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(nodeId + " exited before it was " + what + ":\n" + logTail());
+      }
+      Ready r = readyBody();
+      if (done.test(r)) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(nodeId + " not " + what + " within " + timeout + " (last /ready: " + r.body
+            + "), log " + log + ":\n" + logTail());
+      }
+      try {
+        Thread.sleep(POLL_MS); // polling /ready with a deadline
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  public boolean alive() {
     return process.isAlive();
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
-  void signal(String sig) throws Exception {
+  /** Sends a signal by name (KILL, STOP, CONT, TERM) to the process. */
+  public void signal(String sig) throws IOException, InterruptedException {
     new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start().waitFor();
   }
 
-  String logTail() {
+  /** kill -9, as a crash, and wait for the process to be gone. */
+  public void crash() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
+  public String logTail() {
     try {
       String all = Files.readString(log);
       return all.length() > 4000 ? all.substring(all.length() - 4000) : all;
@@ -80,20 +186,15 @@ final class HubNode implements AutoCloseable {
     }
   }
 
+  /** Stops the process (SIGTERM, a frozen one woken first), killing it when it takes over 20 s. */
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException, InterruptedException {
     if (process.isAlive()) {
       signal("CONT");
       process.destroy();
       if (!process.waitFor(20, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor();
       }
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

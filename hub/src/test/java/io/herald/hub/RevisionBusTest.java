@@ -30,7 +30,7 @@ class RevisionBusTest {
     OffsetDateTime createdAt = OffsetDateTime.of(2025, 5, 14, 9, 41, 2, 118_204_000, ZoneOffset.UTC);
     Revision r = new Revision(new RevisionInfo("payments.prod", 3, 2, "rollback", 1L, "admin", "undo", 2, createdAt),
         List.of(Change.put("a", new JsonObject().put("x", 1)), Change.delete("b")));
-    vertx.eventBus().<String>consumer(RevisionBus.REVISIONS, msg -> ctx.verify(() -> {
+    vertx.eventBus().<String>consumer(Addresses.REVISIONS, msg -> ctx.verify(() -> {
       RevisionBus.Frame frame = RevisionBus.Frame.of(msg.headers(), msg.body());
       assertEquals(RevisionBus.Frame.of(r), frame);
       assertEquals(createdAt.toInstant().toEpochMilli(), frame.committedAt());

@@ -1,5 +1,6 @@
 package io.herald.load;
 
+import io.herald.hub.HubNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -288,7 +289,7 @@ final class FanoutScenario {
   }
 
   private static Target floor() throws Exception {
-    int port = HubProcess.freePort();
+    int port = HubNode.freePort();
     // This JVM's class path: the load-tests jar when run from it, the build's class path in tests.
     String classPath = System.getProperty("java.class.path");
     Process process = new ProcessBuilder("java", "-Xmx2g", "-cp", classPath, FloorServer.class.getName(), Integer.toString(port))

@@ -1,0 +1,168 @@
+package io.herald.hub;
+
+import io.herald.db.ClientRow;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.pgclient.PgException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The client-state writer on a real event loop against a store in memory: no server, no database. */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+@DisplayName("Client states are written in coalesced batches")
+class ClientStateWriterTest {
+
+  private static final long INTERVAL_MS = 1;
+  @RegisterExtension
+  static final EventLoop loop = new EventLoop();
+
+  private final FakeStore store = new FakeStore();
+  private final List<JsonArray> announced = new ArrayList<>();
+  private final List<io.herald.db.ClientStateStore.Refusal> refused = new ArrayList<>();
+  private ClientStateWriter writer;
+  private MessageConsumer<JsonArray> acks;
+
+  @BeforeEach
+  void newWriter() {
+    HubMetrics metrics = new HubMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    loop.call(() -> {
+      writer = new ClientStateWriter(loop.vertx, store, metrics, INTERVAL_MS, new FailureLog(60_000));
+      writer.onRefused(refused::add);
+      acks = loop.vertx.eventBus().consumer(Addresses.ACKS, msg -> announced.add(msg.body()));
+      return acks.completion();
+    }).await();
+  }
+
+  @AfterEach
+  void stopListening() {
+    loop.call(acks::unregister).await();
+  }
+
+  /** client_state in memory: every batch waits until the test answers it. */
+  private static final class FakeStore implements ClientStateWriter.Store {
+    final List<List<ClientRow>> batches = new ArrayList<>();
+    final List<Promise<List<io.herald.db.ClientStateStore.Refusal>>> answers = new ArrayList<>();
+
+    @Override
+    public Future<List<io.herald.db.ClientStateStore.Refusal>> upsert(Collection<ClientRow> rows) {
+      batches.add(List.copyOf(rows));
+      Promise<List<io.herald.db.ClientStateStore.Refusal>> answer = Promise.promise();
+      answers.add(answer);
+      return answer.future();
+    }
+  }
+
+  private static ClientRow row(String ns, String client, long connectedAt, long applied) {
+    return new ClientRow(ns, client, "node-1", "session-" + connectedAt, "{}", true, connectedAt, connectedAt,
+        applied, "applied", null, null, ClientRow.ADMIN_OWNER);
+  }
+
+  private void record(ClientRow... rows) {
+    loop.run(() -> List.of(rows).forEach(writer::record));
+  }
+
+  /** Waits until the writer has handed the store {@code n} batches so far. */
+  private void awaitBatches(int n) {
+    loop.await(() -> store.batches.size() >= n, n + " batches");
+  }
+
+  private List<ClientRow> batch(int i) {
+    return loop.call(() -> store.batches.get(i));
+  }
+
+  private void answer(int i, Throwable failure) {
+    loop.run(() -> {
+      if (failure == null) {
+        store.answers.get(i).complete(List.of());
+      } else {
+        store.answers.get(i).fail(failure);
+      }
+    });
+  }
+
+  @Test
+  @DisplayName("rows of one client and namespace coalesce, and a late row of an older connection never wins")
+  void coalesces() {
+    record(row("a", "c1", 200, 5), row("a", "c2", 200, 1), row("a", "c1", 100, 9), row("b", "c1", 200, 2),
+        row("a", "c1", 200, 6));
+    awaitBatches(1);
+    assertEquals(List.of(row("a", "c1", 200, 6), row("a", "c2", 200, 1), row("b", "c1", 200, 2)), batch(0));
+  }
+
+  @Test
+  @DisplayName("a batch holds at most MAX_BATCH rows, and the rest follows as soon as it is durable")
+  void batchLimit() {
+    int rows = ClientStateWriter.MAX_BATCH + 500;
+    loop.run(() -> {
+      for (int i = 0; i < rows; i++) {
+        writer.record(row("a", "c" + i, 1, 1));
+      }
+    });
+    awaitBatches(1);
+    assertEquals(ClientStateWriter.MAX_BATCH, batch(0).size());
+    answer(0, null);
+    awaitBatches(2);
+    assertEquals(500, batch(1).size());
+    assertEquals(row("a", "c" + ClientStateWriter.MAX_BATCH, 1, 1), batch(1).get(0));
+  }
+
+  @Test
+  @DisplayName("a batch that failed is written again, with state recorded meanwhile winning over it")
+  void retryNewestWins() {
+    record(row("a", "c1", 1, 1), row("a", "c2", 1, 1));
+    awaitBatches(1);
+    record(row("a", "c1", 1, 2), row("a", "c3", 1, 1));
+    answer(0, new RuntimeException("connection reset"));
+    loop.run(writer::flush); // what the retry timer does half a second later
+    assertEquals(List.of(row("a", "c1", 1, 2), row("a", "c2", 1, 1), row("a", "c3", 1, 1)), batch(1));
+    assertEquals(List.of(), loop.call(() -> List.copyOf(announced)), "nothing was announced for a failed batch");
+  }
+
+  @Test
+  @DisplayName("rows the database refuses as invalid are dropped instead of blocking later ones")
+  void refusedRowsDropped() {
+    record(row("a", "c1", 1, 1));
+    awaitBatches(1);
+    answer(0, new io.herald.db.StoreException.InvalidValue(
+        new PgException("unsupported Unicode escape sequence", "ERROR", "22P05", null)));
+    record(row("a", "c2", 1, 1));
+    awaitBatches(2);
+    assertEquals(List.of(row("a", "c2", 1, 1)), batch(1));
+  }
+
+  @Test
+  @DisplayName("a durable batch announces the namespaces it touched, once each, on herald.acks")
+  void announcesNamespaces() {
+    record(row("a", "c1", 1, 1), row("b", "c1", 1, 1), row("a", "c2", 1, 1));
+    awaitBatches(1);
+    answer(0, null);
+    loop.await(() -> !announced.isEmpty(), "the announcement");
+    assertEquals(List.of(new JsonArray().add("a").add("b")), loop.call(() -> List.copyOf(announced)));
+  }
+
+  @Test
+  @DisplayName("rows the database would not write (another token's, or past a cap) reach the listener")
+  void refusalsReported() {
+    record(row("a", "c1", 1, 1));
+    awaitBatches(1);
+    var refusal = new io.herald.db.ClientStateStore.Refusal("a", "c1", io.herald.db.ClientStateStore.Reason.TAKEN);
+    loop.run(() -> store.answers.get(0).complete(List.of(refusal)));
+    loop.await(() -> !refused.isEmpty(), "the refusal");
+    assertEquals(List.of(refusal), loop.call(() -> List.copyOf(refused)));
+  }
+}
