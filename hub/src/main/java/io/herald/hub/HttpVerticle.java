@@ -25,6 +25,8 @@ final class HttpVerticle extends VerticleBase {
   private ClientStateWriter clientState;
   private RolloutEndpoint rollout;
   private HttpServer server;
+  /** Every route this verticle answers; OpenApiTest compares them with docs/openapi.yaml. */
+  Router router;
   private io.vertx.core.eventbus.MessageConsumer<String> revokedConsumer;
 
   private final TokenLimits limits;
@@ -45,7 +47,7 @@ final class HttpVerticle extends VerticleBase {
     fanout = new Fanout(vertx, store, clients, metrics, clientState, options);
     rollout = new RolloutEndpoint(vertx, store, clients, fanout);
 
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     ErrorHandler errors = new ErrorHandler();
     router.route().failureHandler(errors);
     for (int status : new int[] {400, 404, 405, 413, 500}) {
