@@ -8,7 +8,7 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
 
 
-/** Liveness, readiness and Prometheus metrics; these three need no token. */
+/** The routes that need no token: liveness, readiness, Prometheus metrics and the API's description. */
 final class HealthEndpoint {
 
   private final Pool pool;
@@ -27,6 +27,9 @@ final class HealthEndpoint {
     router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up").put("node", nodeId)));
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    // docs/openapi.yaml, copied into the jar at build time (hub/pom.xml).
+    router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
+        .sendFile("herald/openapi.yaml").onFailure(ctx::fail));
   }
 
   private void ready(RoutingContext ctx) {

@@ -83,6 +83,7 @@ public final class HeraldHub {
     if (options.httpPort() == 0) {
       options = options.withHttpPort(freePort()); // every verticle instance must bind the same port
     }
+    HubMetrics.quietVertxGaugeReRegistration();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     VertxOptions vertxOptions = new VertxOptions()
         .setEventLoopPoolSize(options.eventLoops())

@@ -25,6 +25,8 @@ final class HttpVerticle extends VerticleBase {
   private ClientStateWriter clientState;
   private RolloutTracker rollouts;
   private HttpServer server;
+  /** Every route this verticle answers; OpenApiTest compares them with docs/openapi.yaml. */
+  Router router;
   private io.vertx.core.eventbus.MessageConsumer<String> revokedConsumer;
 
   private final TokenLimits limits;
@@ -52,7 +54,7 @@ final class HttpVerticle extends VerticleBase {
     fanout = new Fanout(vertx, store, metrics, clientState, options, rollouts, failures);
     clientState.onRefused(fanout::refused);
 
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     ErrorHandler errors = new ErrorHandler(failures);
     router.route().failureHandler(errors);
     for (int status : new int[] {400, 404, 405, 413, 500}) {

@@ -9,9 +9,14 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
 
 /** Herald's own meters, shared by all verticle instances of one hub process (meters are thread-safe). */
 final class HubMetrics {
+
+  /** Held here so that the filter set on it lives as long as the process (JUL keeps loggers weakly). */
+  private static final Logger MICROMETER = Logger.getLogger("io.micrometer.core.instrument.MeterRegistry");
+  private static final String VERTX_GAUGE_AGAIN = "This Gauge has been already registered (MeterId{name='vertx.";
 
   final PrometheusMeterRegistry registry;
   final AtomicInteger connections = new AtomicInteger();
@@ -63,6 +68,22 @@ final class HubMetrics {
         .register(registry);
     ackBatchSize = DistributionSummary.builder("herald_client_state_batch_rows")
         .description("Client-state rows per database write").register(registry);
+  }
+
+  /**
+   * Vert.x's Micrometer metrics (5.0.x) register a gauge again for every event-bus consumer,
+   * connection and pool they count, relying on Micrometer to hand back the existing one (it keeps
+   * one counter per meter id, so the values are right). Micrometer 1.13.9 and later warn about the
+   * second registration, so every hub start printed "This Gauge has been already registered
+   * (vertx.eventbus.handlers)" (vert-x3/vertx-micrometer-metrics#259). Only that message, for
+   * Vert.x's own meters, is dropped; anything else the registry logs still shows.
+   */
+  static void quietVertxGaugeReRegistration() {
+    synchronized (MICROMETER) {
+      if (MICROMETER.getFilter() == null) {
+        MICROMETER.setFilter(r -> r.getMessage() == null || !r.getMessage().startsWith(VERTX_GAUGE_AGAIN));
+      }
+    }
   }
 
   void pushed(long committedAtMillis) {

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Namespaces, revisions, entries, history, diff and rollback: design section 3. Every write is
+ * Namespaces, revisions, entries, history, diff and rollback (docs/http-api.md). Every write is
  * one store transaction; once committed, the revision is handed to {@code committed} for push.
  */
 final class NamespaceEndpoint {

@@ -47,13 +47,18 @@ final class Api {
     return request(HttpMethod.POST, path).sendJsonObject(body).await();
   }
 
-  /** Appends one revision of puts and returns its version; fails the test on anything but 201. */
-  long write(String ns, Object... keyValues) {
+  /** A revision request of puts: {@code changes("a", 1, "b", 2)}. */
+  static JsonObject changes(Object... keyValues) {
     JsonArray changes = new JsonArray();
     for (int i = 0; i < keyValues.length; i += 2) {
       changes.add(new JsonObject().put("key", keyValues[i]).put("op", "put").put("value", keyValues[i + 1]));
     }
-    HttpResponse<Buffer> r = post("/v1/namespaces/" + ns + "/revisions", new JsonObject().put("changes", changes));
+    return new JsonObject().put("changes", changes);
+  }
+
+  /** Appends one revision of puts and returns its version; fails the test on anything but 201. */
+  long write(String ns, Object... keyValues) {
+    HttpResponse<Buffer> r = post("/v1/namespaces/" + ns + "/revisions", changes(keyValues));
     if (r.statusCode() != 201) {
       throw new AssertionError("write failed: " + r.statusCode() + " " + r.bodyAsString());
     }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static io.herald.hub.Api.changes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -53,14 +54,6 @@ class HttpApiTest {
     assertFalse(r.bodyAsString().contains("Exception"), "leaks an exception: " + r.bodyAsString());
     assertFalse(r.bodyAsString().contains("\tat "), "leaks a stack trace: " + r.bodyAsString());
     return body;
-  }
-
-  private static JsonObject changes(Object... keyValues) {
-    JsonArray changes = new JsonArray();
-    for (int i = 0; i < keyValues.length; i += 2) {
-      changes.add(new JsonObject().put("key", keyValues[i]).put("op", "put").put("value", keyValues[i + 1]));
-    }
-    return new JsonObject().put("changes", changes);
   }
 
   private static long head(String ns) {
