@@ -210,6 +210,10 @@ class OpenApiTest {
     check(call("PUT", NS + "/entries/k", TestHub.TOKEN, "1e400", "Content-Type", JSON), 400, "invalid_value");
     check(call("PUT", NS + "/entries/k", TestHub.TOKEN, "1", "Content-Type", JSON, "If-Match", "x"), 400, "invalid_parameter");
     check(call("PUT", NS + "/entries/k", TestHub.TOKEN, nul, "Content-Type", JSON), 400, "unsupported_value");
+    check(call("PUT", NS + "/entries/k", TestHub.TOKEN, "1", "Content-Type", JSON, "X-Herald-Message", "\u00ff"), 400,
+        "invalid_header");
+    check(call("PUT", NS + "/entries/k", TestHub.TOKEN, "{\"a\":1,\"a\":2}", "Content-Type", JSON), 400, "invalid_json");
+    check(call("PUT", NS + "/entries/k", TestHub.TOKEN, "1e-400", "Content-Type", JSON), 400, "invalid_value");
     check(call("PUT", NS + "/entries/k", TestHub.TOKEN, "1", "Content-Type", JSON, "If-Match", "\"1\""), 409, "version_conflict");
     check(call("PUT", NS + "/entries/k", TestHub.TOKEN, tooLarge, "Content-Type", JSON), 413, "payload_too_large");
     check(call("PUT", NS + "/entries/k", TestHub.TOKEN, hugeValue, "Content-Type", JSON), 413, "value_too_large");
@@ -301,6 +305,8 @@ class OpenApiTest {
     // GET /v1/namespaces/{ns}/clients and /versions/{version}/acks
     check(call("GET", NS + "/clients", TestHub.TOKEN, null), 200, null);
     check(call("GET", "/v1/namespaces/Bad/clients", TestHub.TOKEN, null), 400, "invalid_namespace");
+    check(call("GET", NS + "/clients?limit=0", TestHub.TOKEN, null), 400, "invalid_parameter");
+    check(call("GET", NS + "/clients?limit=2&after=a", TestHub.TOKEN, null), 200, null);
     check(call("GET", NS + "/versions/1/acks?wait=0s", TestHub.TOKEN, null), 200, null);
     check(call("GET", "/v1/namespaces/Bad/versions/1/acks", TestHub.TOKEN, null), 400, "invalid_namespace");
     check(call("GET", NS + "/versions/x/acks", TestHub.TOKEN, null), 400, "invalid_parameter");
@@ -321,6 +327,7 @@ class OpenApiTest {
     // Tokens and audit (201 above)
     check(call("POST", "/v1/tokens", TestHub.TOKEN, "{"), 400, "invalid_json");
     check(call("POST", "/v1/tokens", TestHub.TOKEN, "{\"name\":\"x\"}"), 400, "invalid_request");
+    check(call("POST", "/v1/tokens", TestHub.TOKEN, tokenRequest("admin", "reader", "a.*")), 400, "reserved_name");
     check(call("POST", "/v1/tokens", TestHub.TOKEN, tokenRequest("outsider", "client", "a.*")), 409, "name_taken");
     check(call("POST", "/v1/tokens", TestHub.TOKEN, "x".repeat(64 * 1024 + 1)), 413, "payload_too_large");
     check(call("GET", "/v1/tokens", TestHub.TOKEN, null), 200, null);
