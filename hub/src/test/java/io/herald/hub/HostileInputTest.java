@@ -44,6 +44,7 @@ class HostileInputTest {
 
   @BeforeAll
   static void start(Vertx vertx) {
+    System.out.println("hostile input seed " + SEED);
     hub = TestHub.start(HostileInputTest.class);
     api = new Api(vertx, hub.port(), TestHub.TOKEN);
   }
@@ -207,6 +208,182 @@ class HostileInputTest {
       normal.subscribe("hostile.base", 0);
       long v = api.write("hostile.base", "k", 2);
       assertEquals(v, normal.apply(normal.next("delta")).getLong("version"));
+    }
+  }
+
+  // ---- One generator per class of issue #11; after each class the namespace still delivers. ----
+
+  private static String nestedValue(Random r, int depth) {
+    StringBuilder open = new StringBuilder();
+    StringBuilder close = new StringBuilder();
+    for (int i = 0; i < depth; i++) {
+      if (r.nextBoolean()) {
+        open.append('[');
+        close.insert(0, ']');
+      } else {
+        String k = "\"k" + r.nextInt(3) + "\":";
+        open.append('{').append(k);
+        close.insert(0, '}');
+      }
+    }
+    return open + "1" + close;
+  }
+
+  private static String duplicateKeys(Random r) {
+    String inner = "{\"a\":1,\"a\":" + r.nextInt(9) + "}";
+    for (int d = r.nextInt(4); d > 0; d--) {
+      inner = r.nextBoolean() ? "[" + inner + "]" : "{\"x\":" + inner + "}";
+    }
+    return inner;
+  }
+
+  private static String badEncoding(Random r) {
+    return switch (r.nextInt(6)) {
+      case 0 -> "\"\\ud" + "89ab".charAt(r.nextInt(4)) + "00\"";          // lone high surrogate
+      case 1 -> "\"x\\udc" + Integer.toHexString(r.nextInt(256) | 0x100).substring(1) + "\""; // lone low
+      case 2 -> "{\"\\ud800\":1}";
+      case 3 -> "1e-" + (330 + r.nextInt(5_000));                          // underflows to 0
+      case 4 -> "[1e" + (309 + r.nextInt(1_000)) + "]";                       // overflows
+      default -> "\"ok\\ud83d\\ude00\"";                                     // a real pair: accepted
+    };
+  }
+
+  private static String percentMess(Random r) {
+    String[] bad = {"%", "%z", "%zz", "%4", "%G0", "%%", "%0", "%c3%28", "%ed%a0%80", "%ff"};
+    return bad[r.nextInt(bad.length)];
+  }
+
+  /** Writes one version to the live namespace and insists the subscriber gets exactly it; /ready answers fast. */
+  private static void stillServing(WsClient live, String what) {
+    long v = api.write("hostile.live", "after", what);
+    JsonObject f = live.next("delta");
+    live.apply(f);
+    assertEquals(v, f.getLong("version"), what + " (seed " + SEED + ")");
+    long start = System.nanoTime();
+    assertEquals(200, api.get("/ready").statusCode(), what);
+    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "/ready was slow after " + what);
+  }
+
+  private static HttpResponse<Buffer> putRaw(String ns, String body) {
+    return api.send(HttpMethod.PUT, "/v1/namespaces/" + ns + "/entries/k", body, java.util.Map.of("Content-Type",
+        "application/json"));
+  }
+
+  @Test
+  @DisplayName("each hostile class (nesting, encodings, percent-encoding, duplicate keys, globs, floods, slow readers) leaves delivery intact")
+  void hostileClasses(Vertx vertx) throws Exception {
+    Random r = new Random(SEED ^ 0x11);
+    api.write("hostile.live", "k", 0);
+    try (WsClient live = WsClient.connect(vertx, hub.port(), TestHub.TOKEN)) {
+      live.hello("live-subscriber");
+      live.subscribe("hostile.live", 0);
+      long head = api.json("/v1/namespaces/hostile.live").getLong("version");
+
+      // Nesting at every depth around both limits: ours (64 per value) and the parser's (1,000).
+      for (int depth = Limits.MAX_VALUE_DEPTH - 3; depth <= Limits.MAX_VALUE_DEPTH + 6; depth++) {
+        HttpResponse<Buffer> resp = putRaw("hostile.live", nestedValue(r, depth));
+        assertSane("nesting " + depth, resp.statusCode(), resp.bodyAsString());
+        assertEquals(depth <= Limits.MAX_VALUE_DEPTH ? 200 : 400, resp.statusCode(), "depth " + depth + ": "
+            + resp.bodyAsString());
+        if (resp.statusCode() == 200) {
+          head++;
+          live.apply(live.next("delta"));
+        }
+      }
+      for (int depth = 990; depth <= 1_010; depth++) {
+        HttpResponse<Buffer> resp = putRaw("hostile.live", nestedValue(r, depth));
+        assertEquals(400, resp.statusCode(), "depth " + depth);
+        assertEquals("invalid_json", resp.bodyAsJsonObject().getString("error"));
+      }
+      assertEquals(head, api.json("/v1/namespaces/hostile.live").getLong("version"), "nothing half-written");
+      stillServing(live, "nesting");
+      head++;
+
+      // Encodings: lone surrogates and numbers that would change on storage are refused; pairs pass.
+      for (int i = 0; i < 200; i++) {
+        String body = badEncoding(r);
+        HttpResponse<Buffer> resp = putRaw("hostile.enc", body);
+        assertSane("encoding " + body, resp.statusCode(), resp.bodyAsString());
+        assertEquals(body.contains("\\ude00\"") ? 200 : 400, resp.statusCode(), body + " -> " + resp.bodyAsString());
+      }
+      stillServing(live, "encodings");
+      head++;
+
+      // Percent-encoding anywhere in the path or query.
+      for (int i = 0; i < 200; i++) {
+        String path = r.nextBoolean() ? "/v1/namespaces/" + percentMess(r) + "x" : "/v1/namespaces/hostile.live?version="
+            + percentMess(r);
+        HttpResponse<Buffer> resp = api.get(path);
+        assertSane(path, resp.statusCode(), resp.bodyAsString());
+        assertEquals(400, resp.statusCode(), path);
+      }
+      stillServing(live, "percent-encoding");
+      head++;
+
+      // Duplicate keys in every kind of body.
+      for (int i = 0; i < 100; i++) {
+        String dup = duplicateKeys(r);
+        assertEquals(400, putRaw("hostile.dup", dup).statusCode(), dup);
+        assertEquals(400, api.send(HttpMethod.POST, "/v1/tokens", "{\"name\":\"d" + i + "\",\"name\":\"e\",\"role\":\"reader\","
+            + "\"namespaces\":[\"*\"]}", java.util.Map.of("Content-Type", "application/json")).statusCode());
+      }
+      stillServing(live, "duplicate keys");
+      head++;
+
+      // Glob patterns made to backtrack against crafted names: answered at once.
+      String[] patterns = {"*.*.*.*.*.x", "*a*a*a*a*a*a*b", "?*?*?*?*x", "a*.*.*.*.*.*.*.z"};
+      Api globber = new Api(vertx, hub.port(), api.post("/v1/tokens", new JsonObject().put("name", "globber")
+          .put("role", "reader").put("namespaces", new JsonArray(List.of(patterns)))).bodyAsJsonObject().getString("token"));
+      try {
+        long start = System.nanoTime();
+        for (int i = 0; i < 100; i++) {
+          StringBuilder name = new StringBuilder("a");
+          while (name.length() < 120) {
+            name.append(r.nextBoolean() ? "a" : ".");
+          }
+          assertEquals(403, globber.get("/v1/namespaces/" + name + "y/revisions").statusCode());
+        }
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "glob matching held the event loop");
+      } finally {
+        globber.close();
+      }
+      stillServing(live, "globs");
+      head++;
+
+      // A frame flood on several connections: rate-limited, then closed with 1008.
+      for (int c = 0; c < 3; c++) {
+        try (WsClient flood = WsClient.connect(vertx, hub.port(), TestHub.TOKEN)) {
+          String frame = new JsonObject().put("type", List.of("ping", "subscribe", "ack", "hello").get(r.nextInt(4)))
+              .put("namespace", "hostile.live").encode();
+          for (int i = 0; i < 5_000 && !flood.closed.isDone(); i++) {
+            flood.ws.writeTextMessage(frame);
+          }
+          assertEquals((short) 1008, flood.awaitClose(), "flood " + c);
+        }
+      }
+      stillServing(live, "frame floods");
+      head++;
+
+      // Slow readers: sockets that subscribe and never read while writes go on.
+      List<RawWebSocket> sleepers = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 3; i++) {
+          RawWebSocket s = new RawWebSocket(hub.port(), TestHub.TOKEN);
+          sleepers.add(s);
+          s.sendText(new JsonObject().put("type", "hello").put("client_id", "sleeper-" + i).encode());
+          s.sendText(new JsonObject().put("type", "subscribe").put("namespace", "hostile.live").encode());
+        }
+        String big = "x".repeat(60_000);
+        for (int i = 0; i < 40; i++) {
+          api.write("hostile.live", "big", big + i);
+          live.apply(live.next("delta"));
+        }
+        stillServing(live, "slow readers");
+      } finally {
+        for (RawWebSocket s : sleepers) {
+          s.close();
+        }
+      }
     }
   }
 }
