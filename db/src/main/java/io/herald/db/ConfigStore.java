@@ -2,6 +2,8 @@ package io.herald.db;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -42,14 +44,7 @@ public final class ConfigStore {
    */
   public Future<Revision> append(String namespace, List<Change> changes, Long expectedVersion,
                                  String author, String message) {
-    List<Change> sorted = List.copyOf(sorted(changes));
-    return heraldAppend(new Sql.AppendCall(namespace, expectedVersion, null), sorted, author, message);
-  }
-
-  private static List<Change> sorted(List<Change> changes) {
-    List<Change> sorted = new ArrayList<>(changes);
-    sorted.sort((a, b) -> a.key().compareTo(b.key()));
-    return sorted;
+    return one(Append.write(namespace, changes, expectedVersion, author, message));
   }
 
   /**
@@ -62,50 +57,107 @@ public final class ConfigStore {
    */
   public Future<Revision> rollback(String namespace, long toVersion, Long expectedVersion,
                                    String author, String message) {
-    return heraldAppend(new Sql.AppendCall(namespace, expectedVersion, toVersion), null, author, message);
+    return one(Append.rollback(namespace, toVersion, expectedVersion, author, message));
   }
 
-  /** One call of herald_append: {@code sorted} is a write's changes, null for a rollback. */
-  private Future<Revision> heraldAppend(Sql.AppendCall call, List<Change> sorted, String author, String message) {
-    String text = message == null ? "" : message;
-    Tuple params = Tuple.tuple()
-        .addString(call.namespace()).addLong(call.expectedVersion()).addString(author).addString(text);
-    if (sorted == null) {
-      params.addValue(null).addValue(null).addValue(null);
-    } else {
-      addChangeArrays(params, sorted);
+  private Future<Revision> one(Append a) {
+    return appendAll(List.of(a)).compose(outcomes -> outcomes.get(0));
+  }
+
+  /** One write (its changes) or rollback (its target version) to append. */
+  public record Append(String namespace, List<Change> changes, Long expectedVersion, Long rollbackTo,
+                       String author, String message) {
+
+    public static Append write(String namespace, List<Change> changes, Long expectedVersion, String author,
+                               String message) {
+      return new Append(namespace, List.copyOf(sorted(changes)), expectedVersion, null, author,
+          message == null ? "" : message);
     }
-    params.addLong(call.rollbackTo());
-    return pool.preparedQuery(Sql.APPEND_FUNCTION).execute(params)
-        .map(rows -> {
-          Row r = rows.iterator().next();
-          long version = r.getLong("o_version");
-          List<Change> changes = sorted != null ? sorted
-              : changes(r.getArrayOfStrings("o_keys"), r.getArrayOfStrings("o_ops"), r.getArrayOfStrings("o_values"));
-          String kind = call.rollbackTo() == null ? KIND_WRITE : KIND_ROLLBACK;
-          RevisionInfo info = new RevisionInfo(call.namespace(), version, version - 1, kind, call.rollbackTo(), author,
-              text, changes.size(), r.getOffsetDateTime("o_created_at"));
-          return new Revision(info, changes);
-        })
-        .recover(e -> Future.failedFuture(Sql.translate(e, call)));
+
+    public static Append rollback(String namespace, long toVersion, Long expectedVersion, String author,
+                                  String message) {
+      return new Append(namespace, null, expectedVersion, toVersion, author, message == null ? "" : message);
+    }
+
+    Sql.AppendCall call() {
+      return new Sql.AppendCall(namespace, expectedVersion, rollbackTo);
+    }
   }
 
-  /** Appends three parallel arrays: keys, ops, and values as JSON text (null for deletes). */
-  private static void addChangeArrays(Tuple params, List<Change> sorted) {
-    int n = sorted.size();
-    String[] keys = new String[n];
-    String[] ops = new String[n];
-    String[] values = new String[n];
+  /**
+   * Appends several revisions, of one namespace or many, in one statement and one transaction
+   * (group commit, migration V8): each gets its own consecutive version and its own outcome, in
+   * order. A write that fails for its own reasons (a stale expected version, a missing key, data
+   * PostgreSQL refuses) fails alone and its batch-mates commit; any other failure (the database
+   * unreachable, a deadlock) fails the returned future, and none of the batch is committed.
+   * Keep batches at {@link #MAX_BATCH} or fewer.
+   */
+  public Future<List<Future<Revision>>> appendAll(List<Append> appends) {
+    int n = appends.size();
+    String[] ns = new String[n];
+    Long[] expected = new Long[n];
+    String[] authors = new String[n];
+    String[] messages = new String[n];
+    JsonObject[] changes = new JsonObject[n];
+    Long[] rollbackTo = new Long[n];
     for (int i = 0; i < n; i++) {
-      Change c = sorted.get(i);
-      keys[i] = c.key();
-      ops[i] = c.op().wire();
-      values[i] = c.op() == Change.Op.PUT ? Json.encode(c.value()) : null;
+      Append a = appends.get(i);
+      ns[i] = a.namespace();
+      expected[i] = a.expectedVersion();
+      authors[i] = a.author();
+      messages[i] = a.message();
+      changes[i] = a.changes() == null ? null : changeArrays(a.changes());
+      rollbackTo[i] = a.rollbackTo();
     }
-    params.addArrayOfString(keys).addArrayOfString(ops).addArrayOfString(values);
+    Tuple params = Tuple.tuple().addArrayOfString(ns).addArrayOfLong(expected).addArrayOfString(authors)
+        .addArrayOfString(messages).addArrayOfJsonObject(changes).addArrayOfLong(rollbackTo);
+    return pool.preparedQuery(Sql.APPEND_MANY).execute(params)
+        .<List<Future<Revision>>>map(rows -> {
+          List<Future<Revision>> out = new ArrayList<>(n);
+          for (Row r : rows) {
+            Append a = appends.get(r.getInteger("o_index") - 1);
+            String state = r.getString("o_state");
+            if (state != null) {
+              out.add(Future.failedFuture(Sql.translate(new io.vertx.pgclient.PgException(
+                  "herald_append failed with " + state, "ERROR", state, r.getString("o_detail")), a.call())));
+              continue;
+            }
+            long version = r.getLong("o_version");
+            List<Change> applied = a.changes() != null ? a.changes()
+                : changes(r.getArrayOfStrings("o_keys"), r.getArrayOfStrings("o_ops"), r.getArrayOfStrings("o_values"));
+            String kind = a.rollbackTo() == null ? KIND_WRITE : KIND_ROLLBACK;
+            RevisionInfo info = new RevisionInfo(a.namespace(), version, version - 1, kind, a.rollbackTo(),
+                a.author(), a.message(), applied.size(), r.getOffsetDateTime("o_created_at"));
+            out.add(Future.succeededFuture(new Revision(info, applied)));
+          }
+          return out;
+        })
+        .recover(Sql::translated);
   }
 
-  /** The inverse of {@link #addChangeArrays}: changes from parallel arrays of keys, ops and JSON values. */
+  /** At most this many appends in one {@link #appendAll} call (see migration V8). */
+  public static final int MAX_BATCH = 64;
+
+  private static List<Change> sorted(List<Change> changes) {
+    List<Change> sorted = new ArrayList<>(changes);
+    sorted.sort((a, b) -> a.key().compareTo(b.key()));
+    return sorted;
+  }
+
+  /** A write's changes as herald_append_many takes them: keys, ops, and values as JSON text (null for deletes). */
+  private static JsonObject changeArrays(List<Change> sorted) {
+    JsonArray keys = new JsonArray();
+    JsonArray ops = new JsonArray();
+    JsonArray values = new JsonArray();
+    for (Change c : sorted) {
+      keys.add(c.key());
+      ops.add(c.op().wire());
+      values.add(c.op() == Change.Op.PUT ? Json.encode(c.value()) : null);
+    }
+    return new JsonObject().put("k", keys).put("o", ops).put("v", values);
+  }
+
+  /** Changes from parallel arrays of keys, ops and JSON values (a rollback's, as herald_append computed them). */
   private static List<Change> changes(String[] keys, String[] ops, String[] values) {
     List<Change> out = new ArrayList<>(keys.length);
     for (int i = 0; i < keys.length; i++) {

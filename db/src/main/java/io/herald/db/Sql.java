@@ -20,13 +20,14 @@ final class Sql {
   }
 
   /**
-   * A whole write or rollback in one statement (migrations V2, V4): $5 keys, $6 ops, $7 values
-   * (JSON text, null for deletes) for a write; $8 the version to roll back to, or null. A rollback
-   * returns the changes it computed in o_keys/o_ops/o_values.
+   * Writes and rollbacks, one or many, in one statement (migrations V4, V8): parallel arrays of
+   * namespaces, expected versions, authors, messages, changes ({"k","o","v"} for a write, null for a
+   * rollback) and rollback targets. One row per append, with its own outcome.
    */
-  static final String APPEND_FUNCTION = """
-      SELECT o_version, o_created_at, o_keys, o_ops, o_values
-      FROM herald_append($1, $2, $3, $4, $5::text[], $6::text[], $7::text[], $8::bigint)""";
+  static final String APPEND_MANY = """
+      SELECT o_index, o_version, o_created_at, o_keys, o_ops, o_values, o_state, o_detail
+      FROM herald_append_many($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[])
+      ORDER BY o_index""";
 
   /** herald_append's own SQLSTATEs; see the header of V4__rollback_through_append.sql. */
   static final String VERSION_CONFLICT = "HR409";

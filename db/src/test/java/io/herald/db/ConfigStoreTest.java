@@ -290,4 +290,64 @@ class ConfigStoreTest {
           })));
         })));
   }
+
+  @Test
+  @DisplayName("a batch commits each write with its own consecutive version; conflicts and missing keys fail alone")
+  void groupCommitOutcomes() {
+    String ns = "store.batch";
+    store.append(ns, List.of(Change.put("a", 1)), null, "admin", "").await();
+    List<ConfigStore.Append> batch = List.of(
+        ConfigStore.Append.write(ns, List.of(Change.put("a", 2)), 1L, "w1", "ok at 1"),
+        ConfigStore.Append.write(ns, List.of(Change.put("a", 3)), 1L, "w2", "stale: the head is 2 by now"),
+        ConfigStore.Append.write(ns, List.of(Change.delete("nope")), null, "w3", "missing key"),
+        ConfigStore.Append.write("store.batch.other", List.of(Change.put("x", "y")), null, "w4", "another namespace"),
+        ConfigStore.Append.rollback(ns, 1, null, "w5", "rollback in the same batch"),
+        ConfigStore.Append.write(ns, List.of(Change.put("b", "\u0000")), null, "w6", "PostgreSQL refuses U+0000"),
+        ConfigStore.Append.write(ns, List.of(Change.put("a", 4)), 3L, "w7", "ok at 3"));
+    List<Future<Revision>> outcomes = store.appendAll(batch).await();
+    assertEquals(7, outcomes.size());
+    assertEquals(2, outcomes.get(0).result().version());
+    assertInstanceOf(StoreException.VersionConflict.class, outcomes.get(1).cause());
+    assertEquals(2, ((StoreException.VersionConflict) outcomes.get(1).cause()).head);
+    assertInstanceOf(StoreException.KeyNotFound.class, outcomes.get(2).cause());
+    assertEquals(1, outcomes.get(3).result().version());
+    Revision rollback = outcomes.get(4).result();
+    assertEquals(3, rollback.version());
+    assertEquals(List.of(Change.put("a", 1)), rollback.changes());
+    assertInstanceOf(StoreException.InvalidValue.class, outcomes.get(5).cause());
+    assertEquals(4, outcomes.get(6).result().version());
+    assertEquals(4, store.head(ns).await());
+    assertEquals(Map.of("a", 4), store.snapshot(ns).await().entries());
+    assertEquals(List.of(1L, 2L, 3L, 4L), store.history(ns, Long.MAX_VALUE, 0, 10).await().revisions().stream()
+        .map(RevisionInfo::version).sorted().toList());
+  }
+
+  @Test
+  @DisplayName("a failure of the batch itself (not of one write) commits none of it")
+  void groupCommitAllOrNothing() {
+    String ns = "store.batch.boom";
+    store.append(ns, List.of(Change.put("a", 1)), null, "admin", "").await();
+    // A trigger standing in for the database failing mid-batch: a state no write owns.
+    pool.query("""
+        CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.message = 'boom' THEN
+            RAISE EXCEPTION 'deadlock detected (a stand-in)' USING ERRCODE = '40P01';
+          END IF;
+          RETURN NEW;
+        END $$""").execute().await();
+    pool.query("CREATE TRIGGER boom BEFORE INSERT ON revisions FOR EACH ROW EXECUTE FUNCTION boom()").execute().await();
+    try {
+      Throwable failure = store.appendAll(List.of(
+          ConfigStore.Append.write(ns, List.of(Change.put("a", 2)), null, "w1", "fine"),
+          ConfigStore.Append.write(ns, List.of(Change.put("a", 3)), null, "w2", "boom"),
+          ConfigStore.Append.write(ns, List.of(Change.put("a", 4)), null, "w3", "fine too")))
+          .transform(ar -> Future.succeededFuture(ar.cause())).await();
+      assertInstanceOf(StoreException.Unavailable.class, failure);
+      assertEquals(1, store.head(ns).await(), "nothing of the batch was committed");
+    } finally {
+      pool.query("DROP TRIGGER boom ON revisions").execute().await();
+      pool.query("DROP FUNCTION boom()").execute().await();
+    }
+  }
 }

@@ -69,7 +69,8 @@ final class HttpVerticle extends VerticleBase {
       fanout.revoked(msg.body());
     });
     new TokensEndpoint(vertx, tokens).addRoutes(router);
-    new NamespaceEndpoint(store, this::committed, limits).addRoutes(router);
+    new NamespaceEndpoint(store, new WriteBatcher(store::appendAll, ConfigStore.MAX_BATCH, metrics.writesWaiting), this::committed, limits)
+        .addRoutes(router);
     new PushEndpoint(fanout, store, limits).addRoutes(router);
     new RolloutEndpoint(store, clients, rollouts).addRoutes(router);
     // The admin page (static files from the jar), GET only so that a wrong method on an API path

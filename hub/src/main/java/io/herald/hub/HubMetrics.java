@@ -21,6 +21,7 @@ final class HubMetrics {
   final PrometheusMeterRegistry registry;
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger subscriptions = new AtomicInteger();
+  final AtomicInteger writesWaiting = new AtomicInteger();
   final Counter revisionsCommitted;
   final Counter deltasSent;
   final Counter snapshotsSent;
@@ -41,6 +42,8 @@ final class HubMetrics {
         .description("Open client WebSocket connections").register(registry);
     Gauge.builder("herald_ws_subscriptions", subscriptions, AtomicInteger::get)
         .description("Namespace subscriptions over all connections").register(registry);
+    Gauge.builder("herald_writes_waiting", writesWaiting, AtomicInteger::get)
+        .description("Writes queued behind the batch in flight, to be committed together (group commit)").register(registry);
     revisionsCommitted = Counter.builder("herald_revisions_committed_total")
         .description("Revisions committed through this node").register(registry);
     deltasSent = Counter.builder("herald_deltas_sent_total").description("Delta frames written").register(registry);

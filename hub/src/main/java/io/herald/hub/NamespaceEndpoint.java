@@ -27,7 +27,11 @@ final class NamespaceEndpoint {
   private final Consumer<Revision> committed;
   private final TokenLimits limits;
 
-  NamespaceEndpoint(ConfigStore store, Consumer<Revision> committed, TokenLimits limits) {
+  /** Every write and rollback goes through it: one path, group-committed under load. */
+  private final WriteBatcher writes;
+
+  NamespaceEndpoint(ConfigStore store, WriteBatcher writes, Consumer<Revision> committed, TokenLimits limits) {
+    this.writes = writes;
     this.store = store;
     this.committed = committed;
     this.limits = limits;
@@ -135,7 +139,8 @@ final class NamespaceEndpoint {
     if (expected == null) {
       expected = Requests.ifMatch(ctx);
     }
-    write(ctx, store.append(ns, changes, expected, AuthHandler.principal(ctx).name(), message), 201);
+    write(ctx, writes.submit(ConfigStore.Append.write(ns, changes, expected, AuthHandler.principal(ctx).name(), message)),
+        201);
   }
 
   private void putEntry(RoutingContext ctx) {
@@ -144,14 +149,16 @@ final class NamespaceEndpoint {
     Object value = Requests.jsonBody(ctx);
     Limits.value(key, value);
     String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
-    write(ctx, store.append(ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx), AuthHandler.principal(ctx).name(), message), 200);
+    write(ctx, writes.submit(ConfigStore.Append.write(ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx),
+        AuthHandler.principal(ctx).name(), message)), 200);
   }
 
   private void deleteEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
     String key = entryKey(ctx);
     String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
-    write(ctx, store.append(ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), AuthHandler.principal(ctx).name(), message), 200);
+    write(ctx, writes.submit(ConfigStore.Append.write(ns, List.of(Change.delete(key)), Requests.ifMatch(ctx),
+        AuthHandler.principal(ctx).name(), message)), 200);
   }
 
   private void rollback(RoutingContext ctx) {
@@ -161,7 +168,8 @@ final class NamespaceEndpoint {
     String message = Requests.optionalString(body, "message");
     message = Limits.message(message == null ? "rollback to version " + to : message);
     Long expected = Requests.optionalVersion(body, "expected_version");
-    write(ctx, store.rollback(ns, to, expected, AuthHandler.principal(ctx).name(), message), 201);
+    write(ctx, writes.submit(ConfigStore.Append.rollback(ns, to, expected, AuthHandler.principal(ctx).name(), message)),
+        201);
   }
 
   private void write(RoutingContext ctx, Future<Revision> commit, int status) {
