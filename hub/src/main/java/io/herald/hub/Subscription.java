@@ -107,9 +107,13 @@ final class Subscription implements Feed.Subscriber {
   private void read(long since, int gen) {
     if (conn.closed() || !conn.isSubscribed(this) || conn.paused()) {
       // It waited for a slot, and meanwhile the client went away or stopped reading: no read.
+      // What is still wanted (unless a newer catch-up answered from memory) runs on the drain.
       reading = false;
-      pendingSince = queuedSince >= 0 ? queuedSince : since;
+      long wanted = queuedSince >= 0 ? queuedSince : gen == generation ? since : -1;
       queuedSince = -1;
+      if (wanted >= 0) {
+        pendingSince = wanted;
+      }
       conn.readDone();
       return;
     }
