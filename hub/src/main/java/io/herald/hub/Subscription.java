@@ -206,6 +206,6 @@ final class Subscription implements Feed.Subscriber {
   ClientRow row(boolean connected) {
     return new ClientRow(feed.namespace, conn.clientId(), nodeId, conn.session, conn.labelsJson(),
         connected, conn.connectedAt, System.currentTimeMillis(), appliedVersion, status, rejectedVersion, error,
-        conn.principal.tokenId() == null ? ClientRow.ADMIN_OWNER : conn.principal.tokenId());
+        conn.principal.owner(), ClientRow.WEBSOCKET);
   }
 }
