@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * One client WebSocket: the protocol of docs/protocol.md. Confined to its verticle's event loop.
@@ -14,10 +13,7 @@ import java.util.regex.Pattern;
  */
 final class Connection {
 
-  static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}");
   static final int MAX_ERRORS = 100;
-  static final int MAX_LABELS = 32;
-  static final int MAX_ERROR_TEXT = 2_000;
   static final short CLOSE_GOING_AWAY = 1001;
   static final short CLOSE_POLICY = 1008;
 
@@ -250,26 +246,16 @@ final class Connection {
       return;
     }
     Object id = f.getValue("client_id");
-    if (!(id instanceof String s) || !CLIENT_ID.matcher(s).matches()) {
+    if (!Limits.clientId(id)) {
       protocolError("invalid_client_id", "client_id must match [A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}", null);
       return;
     }
-    Object rawLabels = f.getValue("labels");
-    JsonObject labels = new JsonObject();
-    if (rawLabels != null) {
-      if (!(rawLabels instanceof JsonObject l) || l.size() > MAX_LABELS) {
-        protocolError("invalid_labels", "labels must be an object of at most " + MAX_LABELS + " string values", null);
-        return;
-      }
-      for (Map.Entry<String, Object> e : l) {
-        if (e.getKey().length() > 64 || !(e.getValue() instanceof String v) || v.length() > 256) {
-          protocolError("invalid_labels", "each label needs a name of at most 64 characters and a string value of at most 256", null);
-          return;
-        }
-        labels.put(withoutNul(e.getKey()), withoutNul(v));
-      }
+    JsonObject labels = Limits.labels(f.getValue("labels"));
+    if (labels == null) {
+      protocolError("invalid_labels", Limits.LABELS_RULE, null);
+      return;
     }
-    this.clientId = s;
+    this.clientId = (String) id;
     this.labels = labels;
     this.labelsJson = labels.encode();
     send(new JsonObject().put("type", "welcome").put("node", fanout.nodeId).put("session", session)
@@ -367,8 +353,7 @@ final class Connection {
         protocolError("invalid_frame", "error must be a string", ns);
         return;
       }
-      String text = err == null || ((String) err).isBlank() ? "rejected by the client" : withoutNul((String) err);
-      sub.rejected(version, text.length() > MAX_ERROR_TEXT ? text.substring(0, MAX_ERROR_TEXT) : text);
+      sub.rejected(version, Limits.rejectionText((String) err));
       fanout.metrics.acksRejected.increment();
     } else {
       protocolError("invalid_status", "status must be \"applied\" or \"rejected\"", ns);
@@ -449,11 +434,6 @@ final class Connection {
         || e instanceof IllegalStateException) {
       close((short) 1009, "frame or message larger than " + fanout.options.maxFrameBytes() + " bytes");
     }
-  }
-
-  /** PostgreSQL cannot store U+0000 in text or jsonb; one such label must not poison a batch. */
-  private static String withoutNul(String s) {
-    return s.indexOf('\u0000') < 0 ? s : s.replace("\u0000", "");
   }
 
   /** Called once, however the connection ended. */

@@ -69,8 +69,10 @@ final class HttpVerticle extends VerticleBase {
       fanout.revoked(msg.body());
     });
     new TokensEndpoint(vertx, tokens).addRoutes(router);
-    new NamespaceEndpoint(store, this::committed, limits).addRoutes(router);
-    new PushEndpoint(fanout, store, limits).addRoutes(router);
+    HttpClientEndpoint httpClients = new HttpClientEndpoint(store, clientState, options, metrics);
+    new NamespaceEndpoint(store, this::committed, limits, httpClients).addRoutes(router);
+    new PushEndpoint(fanout, store, limits, httpClients).addRoutes(router);
+    httpClients.addRoutes(router);
     new RolloutEndpoint(store, clients, rollouts, options).addRoutes(router);
     // The admin page (static files from the jar), GET only so that a wrong method on an API path
     // stays a 405; unknown paths fall through to the JSON 404.
