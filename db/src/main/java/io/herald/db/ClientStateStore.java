@@ -108,7 +108,7 @@ public final class ClientStateStore {
     List<ClientRow> out = new ArrayList<>(rows.size());
     for (Row r : rows) {
       out.add(new ClientRow(namespace, r.getString("client_id"), r.getString("node"), r.getString("session"),
-          r.getString("labels"), r.getBoolean("connected"), millis(r, "connected_at"), millis(r, "last_seen"),
+          labels(r), r.getBoolean("connected"), millis(r, "connected_at"), millis(r, "last_seen"),
           r.getLong("applied_version"), r.getString("status"), r.getLong("rejected_version"), r.getString("error"),
           r.getString("owner"), r.getString("transport")));
     }
@@ -131,6 +131,12 @@ public final class ClientStateStore {
   public Future<Integer> disconnectNode(String node) {
     return pool.preparedQuery(Sql.DISCONNECT_NODE).execute(Tuple.of(node)).map(rows -> rows.rowCount())
         .recover(Sql::translated);
+  }
+
+  /** A row inserted without labels while another batch deleted it holds JSON null: no labels. */
+  private static String labels(Row r) {
+    String labels = r.getString("labels");
+    return "null".equals(labels) ? "{}" : labels;
   }
 
   private static long millis(Row r, String column) {

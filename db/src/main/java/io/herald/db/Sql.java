@@ -121,14 +121,17 @@ final class Sql {
       ), written AS (
         INSERT INTO client_state AS cs (namespace, client_id, node, session, labels, connected, connected_at, last_seen,
                                         applied_version, status, rejected_version, error, owner, transport)
-        SELECT u.ns, u.cid, u.node, u.session, COALESCE(u.labels::jsonb, '{}'::jsonb), u.connected,
-               to_timestamp(u.connected_at / 1000.0), to_timestamp(u.seen / 1000.0), u.applied, u.status, u.rejected,
-               u.error, u.owner, u.transport
-        FROM u
+        SELECT u.ns, u.cid, u.node, u.session,
+               -- no labels: '{}' for a new row; for an existing one JSON null, which the update reads as "keep"
+               CASE WHEN u.labels IS NOT NULL THEN u.labels::jsonb
+                    WHEN e.client_id IS NOT NULL THEN 'null'::jsonb ELSE '{}'::jsonb END,
+               u.connected, to_timestamp(u.connected_at / 1000.0), to_timestamp(u.seen / 1000.0), u.applied, u.status,
+               u.rejected, u.error, u.owner, u.transport
+        FROM u LEFT JOIN existing e ON e.namespace = u.ns AND e.client_id = u.cid
         WHERE NOT EXISTS (SELECT 1 FROM taken t WHERE t.ns = u.ns AND t.cid = u.cid)
           AND NOT EXISTS (SELECT 1 FROM over_cap o WHERE o.ns = u.ns AND o.cid = u.cid)
         ON CONFLICT (namespace, client_id) DO UPDATE SET
-          node = excluded.node, session = excluded.session, labels = COALESCE(excluded.labels, cs.labels),
+          node = excluded.node, session = excluded.session, labels = CASE WHEN excluded.labels = 'null'::jsonb THEN cs.labels ELSE excluded.labels END,
           connected = excluded.connected, connected_at = excluded.connected_at, last_seen = excluded.last_seen,
           applied_version = GREATEST(cs.applied_version, excluded.applied_version),
           status = CASE WHEN excluded.status IS NULL OR """ + KEEPS_REJECTION + """
