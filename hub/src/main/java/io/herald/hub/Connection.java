@@ -229,6 +229,7 @@ final class Connection {
       case "subscribe" -> subscribe(frame);
       case "unsubscribe" -> unsubscribe(frame);
       case "ack" -> ack(frame);
+      case "sync" -> sync(frame);
       case "watch_rollout" -> watchRollout(frame);
       case "unwatch_rollout" -> unwatchRollout(frame);
       case "ping" -> {
@@ -361,6 +362,36 @@ final class Connection {
     }
     fanout.clientState.record(sub.row(true));
   }
+
+  /** A client compares its version and content digest with the hub's (see {@link Subscription#sync}). */
+  private void sync(JsonObject f) {
+    if (clientId == null) {
+      protocolError("hello_required", "send hello before sync", null);
+      return;
+    }
+    String ns = namespaceOf(f);
+    if (ns == null) {
+      return;
+    }
+    Subscription sub = subscriptions.get(ns);
+    if (sub == null) {
+      protocolError("not_subscribed", "sync for '" + ns + "', which this connection is not subscribed to", ns);
+      return;
+    }
+    Object v = f.getValue("version");
+    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0) {
+      protocolError("invalid_version", "version must be a whole number >= 0", ns);
+      return;
+    }
+    Object digest = f.getValue("digest");
+    if (!(digest instanceof String d) || !DIGEST.matcher(d).matches()) {
+      protocolError("invalid_digest", "digest must be \"sha256:\" and 64 lowercase hex digits", ns);
+      return;
+    }
+    sub.sync(((Number) v).longValue(), d);
+  }
+
+  static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
 
   /** Live rollout of a namespace's head, for operators; needs no hello (it is not a client of the namespace). */
   private void watchRollout(JsonObject f) {
