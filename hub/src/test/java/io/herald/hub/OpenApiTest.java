@@ -227,6 +227,7 @@ class OpenApiTest {
     check(call("DELETE", "/v1/namespaces/Bad/entries/a", TestHub.TOKEN, null), 400, "invalid_namespace");
     check(call("DELETE", NS + "/entries/-a", TestHub.TOKEN, null), 400, "invalid_key");
     check(call("DELETE", NS + "/entries/a", TestHub.TOKEN, null, "If-Match", "x"), 400, "invalid_parameter");
+    check(call("DELETE", NS + "/entries/a", TestHub.TOKEN, null, "X-Herald-Message", "\u00ff"), 400, "invalid_header");
     check(call("DELETE", NS + "/entries/zzz", TestHub.TOKEN, null), 404, "key_not_found");
     check(call("DELETE", NS + "/entries/a", TestHub.TOKEN, null, "If-Match", "\"1\""), 409, "version_conflict");
     check(call("DELETE", NS + "/entries/a", TestHub.TOKEN, null, "X-Herald-Message", longMessage), 422, "message_too_long");
