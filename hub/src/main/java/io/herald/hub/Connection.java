@@ -319,20 +319,32 @@ final class Connection {
     fanout.clientState.record(sub.row(false));
   }
 
-  private void ack(JsonObject f) {
+  /**
+   * The subscription a frame of {@code type} (ack, sync) is about; null after answering
+   * hello_required, invalid_namespace or not_subscribed.
+   */
+  private Subscription subscriptionOf(JsonObject f, String type) {
     if (clientId == null) {
-      protocolError("hello_required", "send hello before ack", null);
-      return;
+      protocolError("hello_required", "send hello before " + type, null);
+      return null;
     }
     String ns = namespaceOf(f);
     if (ns == null) {
-      return;
+      return null;
     }
     Subscription sub = subscriptions.get(ns);
     if (sub == null) {
-      protocolError("not_subscribed", "ack for '" + ns + "', which this connection is not subscribed to", ns);
+      protocolError("not_subscribed", type + " for '" + ns + "', which this connection is not subscribed to", ns);
+    }
+    return sub;
+  }
+
+  private void ack(JsonObject f) {
+    Subscription sub = subscriptionOf(f, "ack");
+    if (sub == null) {
       return;
     }
+    String ns = sub.feed.namespace;
     Object v = f.getValue("version");
     if (!(v instanceof Integer || v instanceof Long)) {
       protocolError("invalid_version", "version must be a whole number", ns);
@@ -365,19 +377,11 @@ final class Connection {
 
   /** A client compares its version and content digest with the hub's (see {@link Subscription#sync}). */
   private void sync(JsonObject f) {
-    if (clientId == null) {
-      protocolError("hello_required", "send hello before sync", null);
-      return;
-    }
-    String ns = namespaceOf(f);
-    if (ns == null) {
-      return;
-    }
-    Subscription sub = subscriptions.get(ns);
+    Subscription sub = subscriptionOf(f, "sync");
     if (sub == null) {
-      protocolError("not_subscribed", "sync for '" + ns + "', which this connection is not subscribed to", ns);
       return;
     }
+    String ns = sub.feed.namespace;
     Object v = f.getValue("version");
     if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0) {
       protocolError("invalid_version", "version must be a whole number >= 0", ns);
