@@ -28,11 +28,12 @@ public class PrintChanges {
       change.changes().forEach((key, c) -> System.out.printf("  %-30s %s -> %s%n", key,
           c.existedBefore() ? c.oldValue() : "(absent)", c.existsAfter() ? c.newValue() : "(removed)"));
     });
-    if (config.awaitInitial(Duration.ofSeconds(10))) {
-      System.out.printf("%s at version %d%s: %s%n", args[2], config.version(),
+    switch (config.awaitInitialOutcome(Duration.ofSeconds(10))) {
+      case READY -> System.out.printf("%s at version %d%s: %s%n", args[2], config.version(),
           config.fromCache() ? " (from the local cache)" : "", config.asMap());
-    } else {
-      System.out.println("no hub answered within 10 s and nothing is cached; still trying...");
+      case AUTHENTICATION_FAILED -> System.out.println("the hub refused the token; still trying...");
+      case UNREACHABLE -> System.out.println("no hub answered within 10 s and nothing is cached; still trying...");
+      default -> System.out.println("nothing yet: " + client.status());
     }
     Thread.currentThread().join();
   }

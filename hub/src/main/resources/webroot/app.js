@@ -148,7 +148,9 @@ async function showClients(r) {
     const body = $('#client-table tbody');
     body.replaceChildren(...clients.clients.map((c) => row([
       c.client_id, c.node, Object.entries(c.labels).map(([k, v]) => k + '=' + v).join(', '),
-      String(c.applied_version), c.status, c.error || '', c.connected ? 'yes' : 'no'])));
+      String(c.applied_version), c.status, c.error || '',
+      // HTTP clients hold no connection: they are live until stale.
+      c.transport === 'http' ? (c.stale ? 'http, stale' : 'http') : (c.connected ? 'yes' : 'no')])));
     state.clientsNext = clients.next_after;
     const all = r.applied + r.rejected + r.pending + (r.disconnected || 0);
     const first = state.clientsPage * CLIENT_PAGE;

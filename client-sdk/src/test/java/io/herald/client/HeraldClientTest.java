@@ -208,7 +208,7 @@ class HeraldClientTest {
   }
 
   @Test
-  @DisplayName("when a proxy refuses WebSocket upgrades the client follows changes by long poll")
+  @DisplayName("when a proxy refuses WebSocket upgrades the client follows changes by long poll and acks over HTTP")
   void longPollFallback() throws Exception {
     String ns = "sdk.poll";
     Hubs.write(portA, ns, "mode", "ws");
@@ -234,10 +234,13 @@ class HeraldClientTest {
       ConfigView view = c.subscribe(ns);
       assertTrue(view.awaitInitial(Duration.ofSeconds(10)), "initial state by long poll");
       assertEquals("ws", view.getString("mode", null));
-      assertFalse(c.connected());
+      assertEquals(ClientStatus.Mode.LONG_POLL, c.status().mode());
       long v2 = Hubs.write(portA, ns, "mode", "poll");
       Hubs.await(10_000, () -> view.version() == v2, "the change arrives by long poll");
       assertEquals("poll", view.getString("mode", null));
+      // A long-polling client acks over HTTP: the rollout sees it.
+      JsonObject rollout = Hubs.get(portA, "/v1/namespaces/" + ns + "/versions/" + v2 + "/acks?wait=10s");
+      assertEquals(List.of("sdk-poll"), rollout.getJsonObject("clients").getJsonArray("applied").getList(), rollout.encode());
     } finally {
       vertx.close().await();
     }

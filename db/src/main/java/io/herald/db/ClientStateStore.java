@@ -53,6 +53,7 @@ public final class ClientStateStore {
     Long[] rejected = new Long[n];
     String[] error = new String[n];
     String[] owner = new String[n];
+    String[] transport = new String[n];
     int i = 0;
     for (ClientRow r : rows) {
       ns[i] = r.namespace();
@@ -68,13 +69,14 @@ public final class ClientStateStore {
       rejected[i] = r.rejectedVersion();
       error[i] = r.error();
       owner[i] = r.owner();
+      transport[i] = r.transport();
       i++;
     }
     Tuple params = Tuple.tuple()
         .addArrayOfString(ns).addArrayOfString(cid).addArrayOfString(node).addArrayOfString(session)
         .addArrayOfString(labels).addArrayOfBoolean(connected).addArrayOfLong(connectedAt).addArrayOfLong(seen)
         .addArrayOfLong(applied).addArrayOfString(status).addArrayOfLong(rejected).addArrayOfString(error)
-        .addArrayOfString(owner).addInteger(maxRowsPerOwner);
+        .addArrayOfString(owner).addArrayOfString(transport).addInteger(maxRowsPerOwner);
     return pool.preparedQuery(Sql.UPSERT_CLIENTS).execute(params).map(result -> {
       List<Refusal> refused = new ArrayList<>();
       for (Row r : result) {
@@ -106,19 +108,20 @@ public final class ClientStateStore {
     List<ClientRow> out = new ArrayList<>(rows.size());
     for (Row r : rows) {
       out.add(new ClientRow(namespace, r.getString("client_id"), r.getString("node"), r.getString("session"),
-          r.getString("labels"), r.getBoolean("connected"), millis(r, "connected_at"), millis(r, "last_seen"),
+          labels(r), r.getBoolean("connected"), millis(r, "connected_at"), millis(r, "last_seen"),
           r.getLong("applied_version"), r.getString("status"), r.getLong("rejected_version"), r.getString("error"),
-          r.getString("owner")));
+          r.getString("owner"), r.getString("transport")));
     }
     return out;
   }
 
-  /** How many clients applied, rejected, and (connected) still lack a version. */
+  /** How many clients applied, rejected, and (live, see {@link ClientRow#live}) still lack a version. */
   public record RolloutCounts(long applied, long rejected, long pending) {
   }
 
-  public Future<RolloutCounts> rolloutCounts(String namespace, long version) {
-    return pool.preparedQuery(Sql.ROLLOUT_COUNTS).execute(Tuple.of(namespace, version)).map(rows -> {
+  /** The counts of {@code version}; HTTP clients last seen before {@code staleCutoffMillis} are not pending. */
+  public Future<RolloutCounts> rolloutCounts(String namespace, long version, long staleCutoffMillis) {
+    return pool.preparedQuery(Sql.ROLLOUT_COUNTS).execute(Tuple.of(namespace, version, staleCutoffMillis)).map(rows -> {
       Row r = rows.iterator().next();
       return new RolloutCounts(r.getLong("applied"), r.getLong("rejected"), r.getLong("pending"));
     }).recover(Sql::translated);
@@ -128,6 +131,12 @@ public final class ClientStateStore {
   public Future<Integer> disconnectNode(String node) {
     return pool.preparedQuery(Sql.DISCONNECT_NODE).execute(Tuple.of(node)).map(rows -> rows.rowCount())
         .recover(Sql::translated);
+  }
+
+  /** A row inserted without labels while another batch deleted it holds JSON null: no labels. */
+  private static String labels(Row r) {
+    String labels = r.getString("labels");
+    return "null".equals(labels) ? "{}" : labels;
   }
 
   private static long millis(Row r, String column) {

@@ -86,18 +86,25 @@ final class Sql {
       SELECT key, before_op, before_value::text AS before_value, after_op, after_value::text AS after_value
       FROM herald_diff($1, $2, $3) ORDER BY key COLLATE "C\"""";
 
+  /** In UPSERT_CLIENTS: an applied ack below the recorded rejection leaves the rejection in place. */
+  private static final String KEEPS_REJECTION = " (excluded.status = 'applied' AND cs.status = 'rejected'"
+      + " AND cs.rejected_version > GREATEST(cs.applied_version, excluded.applied_version)) ";
+
   /**
    * One row per (namespace, client): this node's whole view of the client, merged into the table.
-   * Rows another token owns are not touched, nor new rows past their token's cap ($14; the
+   * Rows another token owns are not touched, nor new rows past their token's cap ($15; the
    * bootstrap admin has none): the statement returns those, with the reason, and writes the rest.
    * The cap is checked against the rows counted when the batch starts, so concurrent batches of
-   * one token may pass it by at most a batch.
+   * one token may pass it by at most a batch. A row without status ($10 null) or labels ($5 null)
+   * keeps the recorded ack or labels, and an applied ack below a recorded rejection keeps the
+   * rejection; {@link ClientRow#then} is the same rule in Java.
    */
   static final String UPSERT_CLIENTS = """
       WITH u AS (
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::bigint[],
-                             $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::text[], $13::text[])
-          AS u(ns, cid, node, session, labels, connected, connected_at, seen, applied, status, rejected, error, owner)
+                             $8::bigint[], $9::bigint[], $10::text[], $11::bigint[], $12::text[], $13::text[], $14::text[])
+          AS u(ns, cid, node, session, labels, connected, connected_at, seen, applied, status, rejected, error, owner,
+               transport)
       ), existing AS (
         SELECT cs.namespace, cs.client_id, cs.owner FROM client_state cs JOIN u ON cs.namespace = u.ns AND cs.client_id = u.cid
       ), taken AS (
@@ -111,23 +118,30 @@ final class Sql {
         SELECT cs.owner, count(*) AS n FROM client_state cs
         WHERE cs.owner IN (SELECT DISTINCT owner FROM fresh) GROUP BY cs.owner
       ), over_cap AS (
-        SELECT f.ns, f.cid FROM fresh f LEFT JOIN owned o ON o.owner = f.owner WHERE COALESCE(o.n, 0) + f.n > $14
+        SELECT f.ns, f.cid FROM fresh f LEFT JOIN owned o ON o.owner = f.owner WHERE COALESCE(o.n, 0) + f.n > $15
       ), written AS (
         INSERT INTO client_state AS cs (namespace, client_id, node, session, labels, connected, connected_at, last_seen,
-                                        applied_version, status, rejected_version, error, owner)
-        SELECT u.ns, u.cid, u.node, u.session, u.labels::jsonb, u.connected, to_timestamp(u.connected_at / 1000.0),
-               to_timestamp(u.seen / 1000.0), u.applied, u.status, u.rejected, u.error, u.owner
-        FROM u
+                                        applied_version, status, rejected_version, error, owner, transport)
+        SELECT u.ns, u.cid, u.node, u.session,
+               -- no labels: '{}' for a new row; for an existing one JSON null, which the update reads as "keep"
+               CASE WHEN u.labels IS NOT NULL THEN u.labels::jsonb
+                    WHEN e.client_id IS NOT NULL THEN 'null'::jsonb ELSE '{}'::jsonb END,
+               u.connected, to_timestamp(u.connected_at / 1000.0), to_timestamp(u.seen / 1000.0), u.applied, u.status,
+               u.rejected, u.error, u.owner, u.transport
+        FROM u LEFT JOIN existing e ON e.namespace = u.ns AND e.client_id = u.cid
         WHERE NOT EXISTS (SELECT 1 FROM taken t WHERE t.ns = u.ns AND t.cid = u.cid)
           AND NOT EXISTS (SELECT 1 FROM over_cap o WHERE o.ns = u.ns AND o.cid = u.cid)
         ON CONFLICT (namespace, client_id) DO UPDATE SET
-          node = excluded.node, session = excluded.session, labels = excluded.labels,
+          node = excluded.node, session = excluded.session, labels = CASE WHEN excluded.labels = 'null'::jsonb THEN cs.labels ELSE excluded.labels END,
           connected = excluded.connected, connected_at = excluded.connected_at, last_seen = excluded.last_seen,
           applied_version = GREATEST(cs.applied_version, excluded.applied_version),
-          status = COALESCE(excluded.status, cs.status),
-          rejected_version = CASE WHEN excluded.status IS NULL THEN cs.rejected_version ELSE excluded.rejected_version END,
-          error = CASE WHEN excluded.status IS NULL THEN cs.error ELSE excluded.error END,
-          owner = excluded.owner
+          status = CASE WHEN excluded.status IS NULL OR """ + KEEPS_REJECTION + """
+                        THEN cs.status ELSE excluded.status END,
+          rejected_version = CASE WHEN excluded.status IS NULL OR """ + KEEPS_REJECTION + """
+                                  THEN cs.rejected_version ELSE excluded.rejected_version END,
+          error = CASE WHEN excluded.status IS NULL OR """ + KEEPS_REJECTION + """
+                       THEN cs.error ELSE excluded.error END,
+          owner = excluded.owner, transport = excluded.transport
         WHERE (cs.connected_at IS NULL OR excluded.connected_at >= cs.connected_at)
           AND (cs.owner = '' OR cs.owner = excluded.owner)
       )
@@ -140,24 +154,29 @@ final class Sql {
 
   static final String LIST_CLIENTS = """
       SELECT client_id, node, session, labels::text AS labels, applied_version, status, rejected_version, error,
-             connected, connected_at, last_seen, owner
+             connected, connected_at, last_seen, owner, transport
       FROM client_state WHERE namespace = $1 ORDER BY client_id COLLATE "C\"""";
 
   /** One page of a namespace's clients after the cursor $2 (a client id; '' for the first page). */
   static final String PAGE_CLIENTS = """
       SELECT client_id, node, session, labels::text AS labels, applied_version, status, rejected_version, error,
-             connected, connected_at, last_seen, owner
+             connected, connected_at, last_seen, owner, transport
       FROM client_state WHERE namespace = $1 AND client_id COLLATE "C" > $2
       ORDER BY client_id COLLATE "C" LIMIT $3""";
 
-  /** Rollout counts of version $2 without shipping every row: what a waiting request polls. */
+  /**
+   * Rollout counts of version $2 without shipping every row: what a waiting request polls. Pending
+   * are the live clients ({@link ClientRow#live}): connected, or over HTTP and seen at or after $3
+   * (epoch milliseconds, by the hub's clock like last_seen itself).
+   */
   static final String ROLLOUT_COUNTS = """
       SELECT count(*) FILTER (WHERE applied_version >= $2) AS applied,
              count(*) FILTER (WHERE applied_version < $2
                               AND COALESCE(status = 'rejected' AND rejected_version >= $2, false)) AS rejected,
              count(*) FILTER (WHERE applied_version < $2
                               AND NOT COALESCE(status = 'rejected' AND rejected_version >= $2, false)
-                              AND connected) AS pending
+                              AND (connected OR (transport = 'http' AND last_seen >= to_timestamp($3 / 1000.0))))
+               AS pending
       FROM client_state WHERE namespace = $1""";
 
   static final String DISCONNECT_NODE = """

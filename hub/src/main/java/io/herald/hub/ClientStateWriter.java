@@ -7,11 +7,16 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 
+import io.vertx.core.Promise;
+
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Logger;
 
@@ -26,7 +31,6 @@ final class ClientStateWriter {
   private static final Logger LOG = Logger.getLogger(ClientStateWriter.class.getName());
   static final int MAX_BATCH = 2_000;
 
-  /** Where batches go: {@code ClientStateStore::upsert}, one multi-row statement per call. */
   /** Where batches go ({@link ClientStateStore#upsert} in the hub): the rows it would not write come back. */
   interface Store {
     Future<java.util.List<ClientStateStore.Refusal>> upsert(Collection<ClientRow> rows);
@@ -37,6 +41,8 @@ final class ClientStateWriter {
   private final HubMetrics metrics;
   private final long intervalMs;
   private Map<String, ClientRow> dirty = new LinkedHashMap<>();
+  /** Callers of {@link #recordDurably} per row key, until the batch holding that row is answered. */
+  private final Map<String, List<Promise<Optional<ClientStateStore.Refusal>>>> waiting = new HashMap<>();
   private boolean timerSet;
   private Future<Void> inFlight = Future.succeededFuture();
   private boolean flushing;
@@ -58,10 +64,30 @@ final class ClientStateWriter {
   }
 
   void record(ClientRow row) {
-    // An older connection's row (say its late close) never replaces a newer connection's, as in SQL.
-    dirty.merge(row.namespace() + '\u0000' + row.clientId(), row,
-        (old, next) -> next.connectedAt() >= old.connectedAt() ? next : old);
+    // One row per client: what writing both would leave (an older connection's late row changes nothing).
+    dirty.merge(key(row), row, ClientRow::then);
     schedule(intervalMs);
+  }
+
+  /**
+   * Records a row like {@link #record} and tells when the batch holding it is answered: empty once
+   * it is durable (and announced on {@link Addresses#ACKS}), the refusal when the database would not
+   * write it, a failure when the batch failed (the row itself is still retried). For callers that
+   * must answer with the row's fate, such as an HTTP ack.
+   */
+  Future<Optional<ClientStateStore.Refusal>> recordDurably(ClientRow row) {
+    Promise<Optional<ClientStateStore.Refusal>> outcome = Promise.promise();
+    waiting.computeIfAbsent(key(row), k -> new ArrayList<>()).add(outcome);
+    record(row);
+    return outcome.future();
+  }
+
+  private static String key(ClientRow row) {
+    return key(row.namespace(), row.clientId());
+  }
+
+  private static String key(String namespace, String clientId) {
+    return namespace + '\u0000' + clientId;
   }
 
   private void schedule(long delay) {
@@ -83,16 +109,31 @@ final class ClientStateWriter {
       return Future.succeededFuture();
     }
     Map<String, ClientRow> batch = new LinkedHashMap<>();
+    Map<String, List<Promise<Optional<ClientStateStore.Refusal>>>> callers = new HashMap<>();
     var it = dirty.entrySet().iterator();
     while (it.hasNext() && batch.size() < MAX_BATCH) {
       var e = it.next();
       batch.put(e.getKey(), e.getValue());
+      var w = waiting.remove(e.getKey());
+      if (w != null) {
+        callers.put(e.getKey(), w);
+      }
       it.remove();
     }
     flushing = true;
     metrics.ackBatchSize.record(batch.size());
     inFlight = store.upsert(batch.values()).<Void>map(refused -> {
-      refused.forEach(refusals);
+      for (ClientStateStore.Refusal r : refused) {
+        String key = key(r.namespace(), r.clientId());
+        var w = callers.remove(key);
+        if (w != null) {
+          w.forEach(p -> p.tryComplete(Optional.of(r)));
+        }
+        ClientRow row = batch.get(key);
+        if (row == null || ClientRow.WEBSOCKET.equals(row.transport())) {
+          refusals.accept(r); // a WebSocket subscription learns it here; HTTP callers from their Future
+        }
+      }
       return null;
     }).andThen(ar -> {
       flushing = false;
@@ -100,8 +141,12 @@ final class ClientStateWriter {
         Set<String> namespaces = new LinkedHashSet<>();
         batch.values().forEach(r -> namespaces.add(r.namespace()));
         vertx.eventBus().publish(Addresses.ACKS, new JsonArray(new ArrayList<>(namespaces)));
+        callers.values().forEach(w -> w.forEach(p -> p.tryComplete(Optional.empty())));
         schedule(0);
-      } else if (ar.cause() instanceof StoreException.Refused) {
+        return;
+      }
+      callers.values().forEach(w -> w.forEach(p -> p.tryFail(ar.cause())));
+      if (ar.cause() instanceof StoreException.Refused) {
         // Data the database refuses will be refused again: retrying would block every later ack.
         LOG.warning("dropping " + batch.size() + " client-state rows the database refuses: " + ar.cause());
         schedule(0);
@@ -109,7 +154,7 @@ final class ClientStateWriter {
         failures.report("client-state batches failed, retrying", ar.cause());
         // Newer state recorded meanwhile wins over the batch we could not write.
         Map<String, ClientRow> merged = new LinkedHashMap<>(batch);
-        merged.putAll(dirty);
+        dirty.forEach((k, row) -> merged.merge(k, row, ClientRow::then));
         dirty = merged;
         schedule(500);
       }

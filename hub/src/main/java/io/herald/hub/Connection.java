@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * One client WebSocket: the protocol of docs/protocol.md. Confined to its verticle's event loop.
@@ -14,10 +13,7 @@ import java.util.regex.Pattern;
  */
 final class Connection {
 
-  static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}");
   static final int MAX_ERRORS = 100;
-  static final int MAX_LABELS = 32;
-  static final int MAX_ERROR_TEXT = 2_000;
   static final short CLOSE_GOING_AWAY = 1001;
   static final short CLOSE_POLICY = 1008;
 
@@ -233,6 +229,7 @@ final class Connection {
       case "subscribe" -> subscribe(frame);
       case "unsubscribe" -> unsubscribe(frame);
       case "ack" -> ack(frame);
+      case "sync" -> sync(frame);
       case "watch_rollout" -> watchRollout(frame);
       case "unwatch_rollout" -> unwatchRollout(frame);
       case "ping" -> {
@@ -250,26 +247,16 @@ final class Connection {
       return;
     }
     Object id = f.getValue("client_id");
-    if (!(id instanceof String s) || !CLIENT_ID.matcher(s).matches()) {
+    if (!Limits.clientId(id)) {
       protocolError("invalid_client_id", "client_id must match [A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}", null);
       return;
     }
-    Object rawLabels = f.getValue("labels");
-    JsonObject labels = new JsonObject();
-    if (rawLabels != null) {
-      if (!(rawLabels instanceof JsonObject l) || l.size() > MAX_LABELS) {
-        protocolError("invalid_labels", "labels must be an object of at most " + MAX_LABELS + " string values", null);
-        return;
-      }
-      for (Map.Entry<String, Object> e : l) {
-        if (e.getKey().length() > 64 || !(e.getValue() instanceof String v) || v.length() > 256) {
-          protocolError("invalid_labels", "each label needs a name of at most 64 characters and a string value of at most 256", null);
-          return;
-        }
-        labels.put(withoutNul(e.getKey()), withoutNul(v));
-      }
+    JsonObject labels = Limits.labels(f.getValue("labels"));
+    if (labels == null) {
+      protocolError("invalid_labels", Limits.LABELS_RULE, null);
+      return;
     }
-    this.clientId = s;
+    this.clientId = (String) id;
     this.labels = labels;
     this.labelsJson = labels.encode();
     send(new JsonObject().put("type", "welcome").put("node", fanout.nodeId).put("session", session)
@@ -332,20 +319,32 @@ final class Connection {
     fanout.clientState.record(sub.row(false));
   }
 
-  private void ack(JsonObject f) {
+  /**
+   * The subscription a frame of {@code type} (ack, sync) is about; null after answering
+   * hello_required, invalid_namespace or not_subscribed.
+   */
+  private Subscription subscriptionOf(JsonObject f, String type) {
     if (clientId == null) {
-      protocolError("hello_required", "send hello before ack", null);
-      return;
+      protocolError("hello_required", "send hello before " + type, null);
+      return null;
     }
     String ns = namespaceOf(f);
     if (ns == null) {
-      return;
+      return null;
     }
     Subscription sub = subscriptions.get(ns);
     if (sub == null) {
-      protocolError("not_subscribed", "ack for '" + ns + "', which this connection is not subscribed to", ns);
+      protocolError("not_subscribed", type + " for '" + ns + "', which this connection is not subscribed to", ns);
+    }
+    return sub;
+  }
+
+  private void ack(JsonObject f) {
+    Subscription sub = subscriptionOf(f, "ack");
+    if (sub == null) {
       return;
     }
+    String ns = sub.feed.namespace;
     Object v = f.getValue("version");
     if (!(v instanceof Integer || v instanceof Long)) {
       protocolError("invalid_version", "version must be a whole number", ns);
@@ -367,8 +366,7 @@ final class Connection {
         protocolError("invalid_frame", "error must be a string", ns);
         return;
       }
-      String text = err == null || ((String) err).isBlank() ? "rejected by the client" : withoutNul((String) err);
-      sub.rejected(version, text.length() > MAX_ERROR_TEXT ? text.substring(0, MAX_ERROR_TEXT) : text);
+      sub.rejected(version, Limits.rejectionText((String) err));
       fanout.metrics.acksRejected.increment();
     } else {
       protocolError("invalid_status", "status must be \"applied\" or \"rejected\"", ns);
@@ -376,6 +374,28 @@ final class Connection {
     }
     fanout.clientState.record(sub.row(true));
   }
+
+  /** A client compares its version and content digest with the hub's (see {@link Subscription#sync}). */
+  private void sync(JsonObject f) {
+    Subscription sub = subscriptionOf(f, "sync");
+    if (sub == null) {
+      return;
+    }
+    String ns = sub.feed.namespace;
+    Object v = f.getValue("version");
+    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 0) {
+      protocolError("invalid_version", "version must be a whole number >= 0", ns);
+      return;
+    }
+    Object digest = f.getValue("digest");
+    if (!(digest instanceof String d) || !DIGEST.matcher(d).matches()) {
+      protocolError("invalid_digest", "digest must be \"sha256:\" and 64 lowercase hex digits", ns);
+      return;
+    }
+    sub.sync(((Number) v).longValue(), d);
+  }
+
+  static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
 
   /** Live rollout of a namespace's head, for operators; needs no hello (it is not a client of the namespace). */
   private void watchRollout(JsonObject f) {
@@ -449,11 +469,6 @@ final class Connection {
         || e instanceof IllegalStateException) {
       close((short) 1009, "frame or message larger than " + fanout.options.maxFrameBytes() + " bytes");
     }
-  }
-
-  /** PostgreSQL cannot store U+0000 in text or jsonb; one such label must not poison a batch. */
-  private static String withoutNul(String s) {
-    return s.indexOf('\u0000') < 0 ? s : s.replace("\u0000", "");
   }
 
   /** Called once, however the connection ended. */

@@ -89,16 +89,23 @@ final class Fanout {
     }
     for (Subscription s : List.copyOf(feed.subscriptions)) {
       if (r.clientId().equals(s.conn.clientId())) {
-        if (r.reason() == io.herald.db.ClientStateStore.Reason.TAKEN) {
-          s.conn.refuseSubscription(r.namespace(), "client_id_taken", "client_id '" + r.clientId()
-              + "' of namespace '" + r.namespace() + "' belongs to another token; use an id of your own");
-        } else {
-          s.conn.refuseSubscription(r.namespace(), "too_many_clients", "token '" + s.conn.principal.name()
-              + "' holds its limit of " + options.maxClientRowsPerToken() + " client rows; reuse client ids"
-              + " or ask an operator to raise HERALD_MAX_CLIENT_ROWS_PER_TOKEN");
-        }
+        s.conn.refuseSubscription(r.namespace(), refusalCode(r), refusalMessage(r, s.conn.principal, options));
       }
     }
+  }
+
+  /** The error code of a client row the database would not write, on the WebSocket and over HTTP. */
+  static String refusalCode(io.herald.db.ClientStateStore.Refusal r) {
+    return r.reason() == io.herald.db.ClientStateStore.Reason.TAKEN ? "client_id_taken" : "too_many_clients";
+  }
+
+  static String refusalMessage(io.herald.db.ClientStateStore.Refusal r, Principal who, HubOptions options) {
+    if (r.reason() == io.herald.db.ClientStateStore.Reason.TAKEN) {
+      return "client_id '" + r.clientId() + "' of namespace '" + r.namespace() + "' belongs to another token;"
+          + " use an id of your own";
+    }
+    return "token '" + who.name() + "' holds its limit of " + options.maxClientRowsPerToken() + " client rows;"
+        + " reuse client ids or ask an operator to raise HERALD_MAX_CLIENT_ROWS_PER_TOKEN";
   }
 
   /** A revoked token's connections on this event loop are closed with a clear reason. */

@@ -51,6 +51,9 @@ final class Feed<S extends Feed.Subscriber> {
   private long recentBytes;
   private boolean fillScheduled;
   private boolean filling;
+  /** The content digest of {@link #known}, computed at most once per version however many clients sync. */
+  private long digestVersion = -1;
+  private Future<String> digest;
 
   /** What every feed of one event loop keeps for resumes, together: past {@code max}, feeds keep less. */
   static final class RecentBudget {
@@ -110,6 +113,26 @@ final class Feed<S extends Feed.Subscriber> {
     if (known >= 0 && head > known && !filling) {
       fill(head);
     }
+  }
+
+  /**
+   * The content digest of {@code version}, which must be {@link #known()}: computed with
+   * {@code compute} the first time it is asked for, then shared (a failure is forgotten, so the
+   * next caller computes again).
+   */
+  Future<String> headDigest(long version, java.util.function.Supplier<Future<String>> compute) {
+    if (digest != null && digestVersion == version) {
+      return digest;
+    }
+    Future<String> computing = compute.get();
+    digestVersion = version;
+    digest = computing;
+    computing.onFailure(e -> {
+      if (digest == computing) {
+        digest = null;
+      }
+    });
+    return computing;
   }
 
   /** Frames {@code since+1 .. known} when all are still in memory, else null. */

@@ -50,7 +50,7 @@ final class HttpVerticle extends VerticleBase {
     ClientStateStore clients = new ClientStateStore(pool);
     clientState = new ClientStateWriter(vertx, rows -> clients.upsert(rows, options.maxClientRowsPerToken()), metrics,
         options.ackFlushIntervalMs(), failures);
-    rollouts = new RolloutTracker(vertx, store, clients);
+    rollouts = new RolloutTracker(vertx, store, clients, options::pullStaleCutoffMillis);
     fanout = new Fanout(vertx, store, metrics, clientState, options, rollouts, failures);
     clientState.onRefused(fanout::refused);
 
@@ -69,10 +69,12 @@ final class HttpVerticle extends VerticleBase {
       fanout.revoked(msg.body());
     });
     new TokensEndpoint(vertx, tokens).addRoutes(router);
-    new NamespaceEndpoint(store, new WriteBatcher(store::appendAll, ConfigStore.MAX_BATCH, metrics.writesWaiting), this::committed, limits)
-        .addRoutes(router);
-    new PushEndpoint(fanout, store, limits).addRoutes(router);
-    new RolloutEndpoint(store, clients, rollouts).addRoutes(router);
+    HttpClientEndpoint httpClients = new HttpClientEndpoint(store, clientState, options, metrics);
+    new NamespaceEndpoint(store, new WriteBatcher(store::appendAll, ConfigStore.MAX_BATCH, metrics.writesWaiting),
+        this::committed, limits, httpClients).addRoutes(router);
+    new PushEndpoint(fanout, store, limits, httpClients).addRoutes(router);
+    httpClients.addRoutes(router);
+    new RolloutEndpoint(store, clients, rollouts, options).addRoutes(router);
     // The admin page (static files from the jar), GET only so that a wrong method on an API path
     // stays a 405; unknown paths fall through to the JSON 404.
     router.get("/*").handler(HttpVerticle::noCacheForPages)

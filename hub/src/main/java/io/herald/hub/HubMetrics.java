@@ -89,6 +89,12 @@ final class HubMetrics {
     }
   }
 
+  /** A sync frame was answered: in_sync, behind, digest_mismatch or unknown_version. */
+  void synced(String result) {
+    Counter.builder("herald_syncs_total").tag("result", result)
+        .description("Sync frames answered, by what the client's state turned out to be").register(registry).increment();
+  }
+
   void pushed(long committedAtMillis) {
     long ms = System.currentTimeMillis() - committedAtMillis;
     pushLatency.record(Math.max(ms, 0), TimeUnit.MILLISECONDS);

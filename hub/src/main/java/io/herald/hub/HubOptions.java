@@ -43,7 +43,8 @@ public record HubOptions(
     int httpHeaderTimeoutMs,
     int maxClientRowsPerToken,
     long clientRetentionSeconds,
-    long failureLogIntervalMs) {
+    long failureLogIntervalMs,
+    long pullStaleAfterSeconds) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/herald";
@@ -95,7 +96,8 @@ public record HubOptions(
         intVar(env, "HERALD_HTTP_HEADER_TIMEOUT_MS", 10_000),
         intVar(env, "HERALD_MAX_CLIENT_ROWS_PER_TOKEN", 10_000),
         intVar(env, "HERALD_CLIENT_RETENTION_S", 7 * 24 * 3600),
-        intVar(env, "HERALD_FAILURE_LOG_INTERVAL_MS", 10_000));
+        intVar(env, "HERALD_FAILURE_LOG_INTERVAL_MS", 10_000),
+        intVar(env, "HERALD_PULL_STALE_AFTER_S", 300));
   }
 
   /**
@@ -119,7 +121,15 @@ public record HubOptions(
         catchUpIntervalMs, presenceIntervalMs, clusterHeartbeatTimeoutSeconds, tlsCertPath, tlsKeyPath,
         writeRatePerToken, maxConnectionsPerToken, maxSubscriptions, maxFrameBytes, httpIdleTimeoutSeconds,
         wsFrameRate, wsFrameBurst, wsMaxQueuedBytes, httpHeaderTimeoutMs, maxClientRowsPerToken, clientRetentionSeconds,
-        failureLogIntervalMs);
+        failureLogIntervalMs, pullStaleAfterSeconds);
+  }
+
+  /**
+   * HTTP clients (pull, HTTP acks) seen before this instant are stale: no longer pending in a
+   * rollout. By this hub's clock, like the last_seen it writes.
+   */
+  public long pullStaleCutoffMillis() {
+    return System.currentTimeMillis() - pullStaleAfterSeconds * 1000;
   }
 
   /** HTTPS and WSS when both a PEM certificate (chain) and its PEM private key are configured. */

@@ -18,6 +18,13 @@ public final class Limits {
   public static final int MAX_MESSAGE_CHARS = 1_000;
   public static final int MAX_HISTORY_PAGE = 1_000;
   public static final int DEFAULT_HISTORY_PAGE = 50;
+  /** A client's id, in a WebSocket hello, an HTTP ack or a pull's {@code client_id}. */
+  public static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}");
+  public static final int MAX_LABELS = 32;
+  public static final String LABELS_RULE =
+      "labels must be an object of at most 32 labels, each with a name of at most 64 characters and a string value of at most 256";
+  /** An ack's rejection text is kept up to this many characters. */
+  public static final int MAX_ERROR_TEXT = 2_000;
 
   private Limits() {
   }
@@ -77,6 +84,39 @@ public final class Limits {
       }
     }
     return true;
+  }
+
+  static boolean clientId(Object id) {
+    return id instanceof String s && CLIENT_ID.matcher(s).matches();
+  }
+
+  /** A client's labels ({@code null} is none) without U+0000, which PostgreSQL cannot store; null when they break the rules. */
+  static io.vertx.core.json.JsonObject labels(Object raw) {
+    io.vertx.core.json.JsonObject labels = new io.vertx.core.json.JsonObject();
+    if (raw == null) {
+      return labels;
+    }
+    if (!(raw instanceof io.vertx.core.json.JsonObject l) || l.size() > MAX_LABELS) {
+      return null;
+    }
+    for (var e : l) {
+      if (e.getKey().length() > 64 || !(e.getValue() instanceof String v) || v.length() > 256) {
+        return null;
+      }
+      labels.put(withoutNul(e.getKey()), withoutNul(v));
+    }
+    return labels;
+  }
+
+  /** The text a rejecting ack records: a default for none or blank, cut at {@link #MAX_ERROR_TEXT}. */
+  static String rejectionText(String error) {
+    String text = error == null || error.isBlank() ? "rejected by the client" : withoutNul(error);
+    return text.length() > MAX_ERROR_TEXT ? text.substring(0, MAX_ERROR_TEXT) : text;
+  }
+
+  /** PostgreSQL cannot store U+0000 in text or jsonb; one such label must not poison a batch. */
+  static String withoutNul(String s) {
+    return s.indexOf('\u0000') < 0 ? s : s.replace("\u0000", "");
   }
 
   public static String message(String message) {

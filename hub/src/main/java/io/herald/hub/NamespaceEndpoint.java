@@ -26,15 +26,18 @@ final class NamespaceEndpoint {
   private final ConfigStore store;
   private final Consumer<Revision> committed;
   private final TokenLimits limits;
+  private final HttpClientEndpoint httpClients;
 
   /** Every write and rollback goes through it: one path, group-committed under load. */
   private final WriteBatcher writes;
 
-  NamespaceEndpoint(ConfigStore store, WriteBatcher writes, Consumer<Revision> committed, TokenLimits limits) {
+  NamespaceEndpoint(ConfigStore store, WriteBatcher writes, Consumer<Revision> committed, TokenLimits limits,
+                    HttpClientEndpoint httpClients) {
     this.writes = writes;
     this.store = store;
     this.committed = committed;
     this.limits = limits;
+    this.httpClients = httpClients;
   }
 
   void addRoutes(Router router) {
@@ -98,17 +101,38 @@ final class NamespaceEndpoint {
     return version == null ? store.snapshot(ns) : store.snapshot(ns, version);
   }
 
+  /**
+   * The snapshot with its version as ETag and its content digest (docs/protocol.md) in the body and
+   * in {@code X-Herald-Digest}. A reader that holds the head ({@code If-None-Match} without
+   * {@code ?version=}) costs one read of the head and gets 304. With {@code client_id} the pull
+   * shows in {@code /clients} as an HTTP client.
+   */
   private void snapshot(RoutingContext ctx) {
     String ns = namespace(ctx);
-    snapshotFor(ctx, ns)
+    Long version = Requests.longParam(ctx, "version", null);
+    String clientId = HttpClientEndpoint.pullClientId(ctx);
+    String ifNoneMatch = ctx.request().getHeader("If-None-Match");
+    Future<Long> unchanged = ifNoneMatch != null && version == null
+        ? store.head(ns).map(head -> etag(head).equals(ifNoneMatch) ? head : null)
+        : Future.succeededFuture(null);
+    unchanged
+        .compose(head -> head != null ? Future.succeededFuture((Snapshot) null)
+            : version == null ? store.snapshot(ns) : store.snapshot(ns, version))
         .onSuccess(s -> {
+          httpClients.pulled(ctx, ns, clientId);
+          if (s == null) {
+            ctx.response().setStatusCode(304).putHeader("ETag", ifNoneMatch).end();
+            return;
+          }
           String etag = etag(s.version());
           ctx.response().putHeader("ETag", etag);
-          if (etag.equals(ctx.request().getHeader("If-None-Match"))) {
+          if (etag.equals(ifNoneMatch)) {
             ctx.response().setStatusCode(304).end();
-          } else {
-            ctx.json(Payloads.snapshot(s));
+            return;
           }
+          String digest = ContentDigest.of(s.entries());
+          ctx.response().putHeader("X-Herald-Digest", digest);
+          ctx.json(Payloads.snapshot(s).put("digest", digest));
         })
         .onFailure(ctx::fail);
   }

@@ -96,9 +96,10 @@ public final class Payloads {
    * The rollout of {@code version} over the namespace's client rows (the /acks answer and the
    * {@code rollout} frame). Acking v means every version up to v is applied. A client that rejected v (or a later
    * version it was sent as a merged delta) and has not applied v since is rejected; every other
-   * client is pending, or disconnected when it is not connected.
+   * client is pending while it is live ({@link ClientRow#live}: connected, or an HTTP client seen at
+   * or after {@code staleCutoffMillis}), disconnected otherwise.
    */
-  public static JsonObject rollout(String ns, long version, List<ClientRow> rows) {
+  public static JsonObject rollout(String ns, long version, List<ClientRow> rows, long staleCutoffMillis) {
     JsonArray applied = new JsonArray();
     JsonArray rejected = new JsonArray();
     JsonArray pending = new JsonArray();
@@ -109,7 +110,7 @@ public final class Payloads {
       } else if ("rejected".equals(r.status()) && r.rejectedVersion() != null && r.rejectedVersion() >= version) {
         rejected.add(new JsonObject().put("client_id", r.clientId()).put("version", r.rejectedVersion())
             .put("error", r.error()));
-      } else if (r.connected()) {
+      } else if (r.live(staleCutoffMillis)) {
         pending.add(r.clientId());
       } else {
         disconnected.add(r.clientId());
@@ -127,17 +128,26 @@ public final class Payloads {
             .put("applied", applied).put("rejected", rejected).put("pending", pending).put("disconnected", disconnected));
   }
 
-  /** One client of a namespace as {@code /clients} lists it. */
-  public static JsonObject client(ClientRow r) {
+  /**
+   * One client of a namespace as {@code /clients} lists it. An HTTP client holds no connection:
+   * {@code connected} is null and {@code stale} says whether it was last seen before
+   * {@code staleCutoffMillis}.
+   */
+  public static JsonObject client(ClientRow r, long staleCutoffMillis) {
+    boolean http = ClientRow.HTTP.equals(r.transport());
     JsonObject o = new JsonObject()
         .put("client_id", r.clientId())
         .put("node", r.node())
         .put("labels", new JsonObject(r.labelsJson()))
         .put("applied_version", r.appliedVersion())
         .put("status", r.status() == null ? "pending" : r.status())
-        .put("connected", r.connected())
+        .put("transport", r.transport())
+        .put("connected", http ? null : r.connected())
         .put("connected_at", Instant.ofEpochMilli(r.connectedAt()).toString())
         .put("last_seen", Instant.ofEpochMilli(r.lastSeen()).toString());
+    if (http) {
+      o.put("stale", !r.live(staleCutoffMillis));
+    }
     if (r.rejectedVersion() != null) {
       o.put("rejected_version", r.rejectedVersion()).put("error", r.error());
     }

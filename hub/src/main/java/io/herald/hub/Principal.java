@@ -77,6 +77,11 @@ record Principal(String name, String role, List<String> namespaces, String token
     return n;
   }
 
+  /** Who owns the client rows this token writes: its id, or {@link io.herald.db.ClientRow#ADMIN_OWNER}. */
+  String owner() {
+    return tokenId == null ? io.herald.db.ClientRow.ADMIN_OWNER : tokenId;
+  }
+
   boolean covers(String namespace) {
     for (String p : namespaces) {
       if (globMatches(p, namespace)) {

@@ -20,11 +20,13 @@ final class PushEndpoint {
   private final Fanout fanout;
   private final ConfigStore store;
   private final TokenLimits limits;
+  private final HttpClientEndpoint httpClients;
 
-  PushEndpoint(Fanout fanout, ConfigStore store, TokenLimits limits) {
+  PushEndpoint(Fanout fanout, ConfigStore store, TokenLimits limits, HttpClientEndpoint httpClients) {
     this.fanout = fanout;
     this.store = store;
     this.limits = limits;
+    this.httpClients = httpClients;
   }
 
   void addRoutes(Router router) {
@@ -51,12 +53,16 @@ final class PushEndpoint {
 
   /**
    * Answers as soon as the namespace's head is past {@code since}: a merged delta from
-   * {@code since} (a snapshot for 0 or a version the namespace never had). 304 at the timeout.
+   * {@code since} (a snapshot for 0 or a version the namespace never had). 304 at the timeout;
+   * {@code timeout=0} is a plain pull, answered after one read. With {@code client_id} the poller
+   * shows in {@code /clients} as an HTTP client.
    */
   private void watch(RoutingContext ctx) {
     String ns = NamespaceEndpoint.namespace(ctx);
     long since = Requests.longParam(ctx, "since", 0L);
     long timeoutMs = Requests.durationMillis(ctx, "timeout", DEFAULT_WATCH_MS, MAX_WATCH_MS);
+    String clientId = HttpClientEndpoint.pullClientId(ctx);
+    httpClients.pulled(ctx, ns, clientId);
     new Watch(ctx, ns, since, timeoutMs).start();
   }
 
@@ -81,12 +87,9 @@ final class PushEndpoint {
       // Listen before reading the head, so a revision committed in between is not missed.
       fanout.addListener(this);
       ctx.response().closeHandler(v -> finish());
-      timer = fanout.vertx.setTimer(Math.max(1, timeoutMs), t -> {
-        if (!done) {
-          finish();
-          ctx.response().setStatusCode(304).end();
-        }
-      });
+      if (timeoutMs > 0) {
+        timer = fanout.vertx.setTimer(timeoutMs, t -> notModified());
+      }
       reads.request();
     }
 
@@ -108,6 +111,9 @@ final class PushEndpoint {
       }
       ConfigStore.CatchUp c = ar.result();
       if (c.version() == since && (c.snapshot() == null || since == 0)) {
+        if (timeoutMs == 0) {
+          notModified(); // a plain pull: nothing new
+        }
         return; // nothing new yet (a namespace without revisions is version 0): keep waiting
       }
       finish();
@@ -116,6 +122,13 @@ final class PushEndpoint {
           : Payloads.deltaFrame(ns, since, c.version(), c.delta().asChanges());
       ctx.response().putHeader("ETag", NamespaceEndpoint.etag(c.version()));
       ctx.json(body);
+    }
+
+    private void notModified() {
+      if (!done) {
+        finish();
+        ctx.response().setStatusCode(304).end();
+      }
     }
 
     private void finish() {

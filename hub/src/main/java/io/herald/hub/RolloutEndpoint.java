@@ -21,11 +21,13 @@ final class RolloutEndpoint {
   private final ConfigStore store;
   private final ClientStateStore clients;
   private final RolloutTracker rollouts;
+  private final HubOptions options;
 
-  RolloutEndpoint(ConfigStore store, ClientStateStore clients, RolloutTracker rollouts) {
+  RolloutEndpoint(ConfigStore store, ClientStateStore clients, RolloutTracker rollouts, HubOptions options) {
     this.store = store;
     this.clients = clients;
     this.rollouts = rollouts;
+    this.options = options;
   }
 
   void addRoutes(Router router) {
@@ -47,7 +49,8 @@ final class RolloutEndpoint {
     String after = ctx.request().getParam("after", "");
     clients.page(ns, after, (int) limit)
         .map(rows -> new JsonObject().put("namespace", ns)
-            .put("clients", new JsonArray(rows.stream().map(Payloads::client).toList()))
+            .put("clients", new JsonArray(rows.stream()
+                .map(r -> Payloads.client(r, options.pullStaleCutoffMillis())).toList()))
             .put("next_after", rows.size() == limit ? rows.get(rows.size() - 1).clientId() : null))
         .onSuccess(ctx::json)
         .onFailure(ctx::fail);

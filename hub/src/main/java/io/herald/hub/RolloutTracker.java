@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Who waits for which rollout on one verticle, and when they look again: the HTTP {@code ?wait=}
@@ -38,11 +39,14 @@ final class RolloutTracker {
   private final Map<String, Set<Waiter>> waiters = new HashMap<>();
   private final Map<String, Set<RolloutWatch>> watches = new HashMap<>();
   private MessageConsumer<JsonArray> acks;
+  /** HTTP clients seen before this instant are stale (not pending): {@link HubOptions#pullStaleCutoffMillis}. */
+  private final LongSupplier staleCutoff;
 
-  RolloutTracker(Vertx vertx, ConfigStore store, ClientStateStore clients) {
+  RolloutTracker(Vertx vertx, ConfigStore store, ClientStateStore clients, LongSupplier staleCutoff) {
     this.vertx = vertx;
     this.store = store;
     this.clients = clients;
+    this.staleCutoff = staleCutoff;
   }
 
   /** Registers the ack consumer; completes once it is registered (cluster-wide when clustered). */
@@ -92,7 +96,8 @@ final class RolloutTracker {
   private Future<JsonObject> headRollout(String namespace) {
     return store.head(namespace)
         .recover(e -> e instanceof StoreException.NamespaceNotFound ? Future.succeededFuture(0L) : Future.failedFuture(e))
-        .compose(head -> clients.list(namespace).map(rows -> Payloads.rollout(namespace, head, rows)));
+        .compose(head -> clients.list(namespace)
+            .map(rows -> Payloads.rollout(namespace, head, rows, staleCutoff.getAsLong())));
   }
 
   private static <T> void each(Map<String, Set<T>> byNamespace, String namespace, Consumer<T> action) {
@@ -136,7 +141,7 @@ final class RolloutTracker {
     /** Polls cheap counts while waiting; reads every row only for the answer. Null: still pending. */
     private Future<List<ClientRow>> read() {
       boolean last = System.currentTimeMillis() >= deadline;
-      return (last ? Future.succeededFuture((ClientStateStore.RolloutCounts) null) : clients.rolloutCounts(namespace, version))
+      return (last ? Future.succeededFuture((ClientStateStore.RolloutCounts) null) : clients.rolloutCounts(namespace, version, staleCutoff.getAsLong()))
           .compose(counts -> counts != null && counts.pending() > 0
               ? Future.succeededFuture((List<ClientRow>) null)
               : clients.list(namespace));
@@ -149,7 +154,7 @@ final class RolloutTracker {
         return;
       }
       if (ar.result() != null) {
-        JsonObject rollout = Payloads.rollout(namespace, version, ar.result());
+        JsonObject rollout = Payloads.rollout(namespace, version, ar.result(), staleCutoff.getAsLong());
         if (rollout.getBoolean("complete") || System.currentTimeMillis() >= deadline) {
           finish();
           answer.complete(rollout);

@@ -28,6 +28,8 @@ final class Subscription implements Feed.Subscriber {
   /** A catch-up read is under way; {@code queuedSince} is the newest one asked for meanwhile (-1: none). */
   private boolean reading;
   private long queuedSince = -1;
+  /** A sync is being checked; further syncs meanwhile are dropped (a client syncs every few minutes). */
+  private boolean syncing;
 
   // What the client reported through acks, as written to client_state.
   private long appliedVersion;
@@ -176,6 +178,70 @@ final class Subscription implements Feed.Subscriber {
     });
   }
 
+  /**
+   * A client's reconciliation (docs/protocol.md, "sync"): it holds {@code version} with content
+   * {@code digest}. When that is what the hub last brought it to and the head this event loop
+   * knows, it gets {@code in_sync}; otherwise {@code out_of_sync} and then, like a new subscribe,
+   * the deltas from its version when the content matches ({@code behind}), or a snapshot of the
+   * head when it does not ({@code digest_mismatch}) or the version never existed
+   * ({@code unknown_version}).
+   */
+  void sync(long version, String digest) {
+    if (syncing) {
+      return;
+    }
+    syncing = true;
+    digestOf(version).onComplete(ar -> {
+      syncing = false;
+      if (conn.closed() || !conn.isSubscribed(this)) {
+        return;
+      }
+      boolean unknown = ar.failed() && (ar.cause() instanceof io.herald.db.StoreException.VersionNotFound
+          || ar.cause() instanceof io.herald.db.StoreException.NamespaceNotFound);
+      if (ar.failed() && !unknown) {
+        conn.sendError("unavailable", "could not check the content of '" + feed.namespace + "' at version " + version
+            + "; sync again later", feed.namespace);
+        return;
+      }
+      boolean same = !unknown && ar.result().equals(digest);
+      String result = unknown ? "unknown_version" : !same ? "digest_mismatch"
+          : live && version == sent && version == feed.known() ? "in_sync" : "behind";
+      metrics.synced(result);
+      if (!conn.paused()) {
+        io.vertx.core.json.JsonObject answer = new io.vertx.core.json.JsonObject()
+            .put("type", result.equals("in_sync") ? "in_sync" : "out_of_sync")
+            .put("namespace", feed.namespace).put("version", version);
+        conn.send((result.equals("in_sync") ? answer.put("digest", digest) : answer.put("reason", result)).encode());
+      }
+      if (result.equals("behind")) {
+        catchUp(version, true);
+      } else if (!result.equals("in_sync")) {
+        catchUp(0, false);
+      }
+    });
+  }
+
+  /** The digest of the namespace at {@code version}: the feed's shared one for its head, else one read. */
+  private io.vertx.core.Future<String> digestOf(long version) {
+    if (version == 0) {
+      return io.vertx.core.Future.succeededFuture(ContentDigest.of(java.util.Map.of()));
+    }
+    if (version == feed.known()) {
+      return feed.headDigest(version, () -> readDigest(version));
+    }
+    // An old version costs a read of its own; a connection runs at most a few reads at once.
+    io.vertx.core.Promise<String> digest = io.vertx.core.Promise.promise();
+    conn.startRead(() -> readDigest(version).onComplete(ar -> {
+      conn.readDone();
+      digest.handle(ar);
+    }));
+    return digest.future();
+  }
+
+  private io.vertx.core.Future<String> readDigest(long version) {
+    return store.snapshot(feed.namespace, version).map(s -> ContentDigest.of(s.entries()));
+  }
+
   /** After the connection's write queue drained: one merged delta to wherever the feed is now. */
   void resume() {
     if (pendingSince >= 0) {
@@ -210,6 +276,6 @@ final class Subscription implements Feed.Subscriber {
   ClientRow row(boolean connected) {
     return new ClientRow(feed.namespace, conn.clientId(), nodeId, conn.session, conn.labelsJson(),
         connected, conn.connectedAt, System.currentTimeMillis(), appliedVersion, status, rejectedVersion, error,
-        conn.principal.tokenId() == null ? ClientRow.ADMIN_OWNER : conn.principal.tokenId());
+        conn.principal.owner(), ClientRow.WEBSOCKET);
   }
 }

@@ -69,7 +69,13 @@ class ClientStateWriterTest {
 
   private static ClientRow row(String ns, String client, long connectedAt, long applied) {
     return new ClientRow(ns, client, "node-1", "session-" + connectedAt, "{}", true, connectedAt, connectedAt,
-        applied, "applied", null, null, ClientRow.ADMIN_OWNER);
+        applied, "applied", null, null, ClientRow.ADMIN_OWNER, ClientRow.WEBSOCKET);
+  }
+
+  /** An HTTP client's row: a pull (status null) or an ack. */
+  private static ClientRow http(String client, long at, long applied, String status, Long rejected, String labels) {
+    return new ClientRow("a", client, "node-1", "http", labels, false, at, at, applied, status, rejected,
+        rejected == null ? null : "bad", ClientRow.ADMIN_OWNER, ClientRow.HTTP);
   }
 
   private void record(ClientRow... rows) {
@@ -164,5 +170,39 @@ class ClientStateWriterTest {
     loop.run(() -> store.answers.get(0).complete(List.of(refusal)));
     loop.await(() -> !refused.isEmpty(), "the refusal");
     assertEquals(List.of(refusal), loop.call(() -> List.copyOf(refused)));
+  }
+
+  @Test
+  @DisplayName("a pull after an ack in the same batch keeps the ack, and an applied ack below a rejection keeps it")
+  void partialRowsCoalesce() {
+    record(http("h1", 1, 3, "applied", null, "{\"app\":\"cron\"}"), http("h1", 2, 0, null, null, null),
+        http("h2", 1, 0, "rejected", 5L, null), http("h2", 2, 4, "applied", null, null));
+    awaitBatches(1);
+    assertEquals(List.of(
+        new ClientRow("a", "h1", "node-1", "http", "{\"app\":\"cron\"}", false, 2, 2, 3, "applied", null, null,
+            ClientRow.ADMIN_OWNER, ClientRow.HTTP),
+        new ClientRow("a", "h2", "node-1", "http", null, false, 2, 2, 4, "rejected", 5L, "bad",
+            ClientRow.ADMIN_OWNER, ClientRow.HTTP)), batch(0));
+  }
+
+  @Test
+  @DisplayName("recordDurably completes once the row's batch is durable, with the refusal of its row if any")
+  void durableOutcome() {
+    var written = loop.call(() -> writer.recordDurably(row("a", "c1", 1, 1)));
+    var refusedRow = loop.call(() -> writer.recordDurably(row("a", "c2", 1, 1)));
+    awaitBatches(1);
+    assertEquals(false, loop.call(() -> written.isComplete()), "not before the batch is durable");
+    var refusal = new io.herald.db.ClientStateStore.Refusal("a", "c2", io.herald.db.ClientStateStore.Reason.OVER_CAP);
+    loop.run(() -> store.answers.get(0).complete(List.of(refusal)));
+    loop.await(() -> written.isComplete() && refusedRow.isComplete(), "both outcomes");
+    assertEquals(java.util.Optional.empty(), written.result());
+    assertEquals(java.util.Optional.of(refusal), refusedRow.result());
+    assertEquals(List.of(refusal), loop.call(() -> List.copyOf(refused)), "a WebSocket row's refusal reaches the listener");
+
+    var failed = loop.call(() -> writer.recordDurably(row("a", "c3", 1, 1)));
+    awaitBatches(2);
+    answer(1, new RuntimeException("connection reset"));
+    loop.await(failed::isComplete, "the failure");
+    assertEquals("connection reset", failed.cause().getMessage());
   }
 }

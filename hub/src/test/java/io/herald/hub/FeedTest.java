@@ -196,4 +196,38 @@ class FeedTest {
     assertEquals(List.of("0..1", Feed.MAX_PENDING + ".." + (Feed.MAX_PENDING + 1)),
         loop.call(() -> List.copyOf(store.reads)));
   }
+
+  @Test
+  @DisplayName("the head's digest is computed once per version however many clients ask, and again after a failure")
+  void headDigestOnce() {
+    start(3);
+    List<Long> computed = new ArrayList<>();
+    String first = loop.call(() -> {
+      Future<String> a = feed.headDigest(3, () -> {
+        computed.add(3L);
+        return Future.succeededFuture("sha256:three");
+      });
+      for (int i = 0; i < 100; i++) {
+        feed.headDigest(3, () -> {
+          computed.add(3L);
+          return Future.succeededFuture("sha256:again");
+        });
+      }
+      return a.result();
+    });
+    assertEquals("sha256:three", first);
+    assertEquals(List.of(3L), computed);
+    loop.run(() -> {
+      feed.offer(frame(4));
+      feed.headDigest(4, () -> {
+        computed.add(4L);
+        return Future.failedFuture(new RuntimeException("database gone"));
+      });
+      feed.headDigest(4, () -> {
+        computed.add(4L);
+        return Future.succeededFuture("sha256:four");
+      });
+    });
+    assertEquals(List.of(3L, 4L, 4L), loop.call(() -> List.copyOf(computed)));
+  }
 }

@@ -87,9 +87,10 @@ class OpenApiTest {
   static void start(Vertx v) throws Exception {
     vertx = v;
     spec = new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(SPEC_FILE));
-    // A write rate of 1/s and one WebSocket per scoped token make 429s cheap; the admin token is exempt.
-    hub = TestHub.start(OpenApiTest.class,
-        Map.of("HERALD_WRITE_RATE_PER_TOKEN", "1", "HERALD_MAX_CONNECTIONS_PER_TOKEN", "1"));
+    // A write rate of 1/s, one WebSocket and one client row per scoped token make 429s cheap; the
+    // admin token is exempt.
+    hub = TestHub.start(OpenApiTest.class, Map.of("HERALD_WRITE_RATE_PER_TOKEN", "1",
+        "HERALD_MAX_CONNECTIONS_PER_TOKEN", "1", "HERALD_MAX_CLIENT_ROWS_PER_TOKEN", "1"));
     web = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(hub.port()));
   }
 
@@ -172,7 +173,8 @@ class OpenApiTest {
         List.of("POST", NS + "/revisions", changes("k", 1).encode()), List.of("GET", NS + "/revisions", ""),
         List.of("GET", NS + "/revisions/1", ""), List.of("GET", NS + "/diff?from=1", ""),
         List.of("POST", NS + "/rollback", "{\"to_version\":1}"), List.of("GET", NS + "/watch", ""),
-        List.of("GET", NS + "/clients", ""), List.of("GET", NS + "/versions/1/acks", ""), List.of("GET", "/v1/ws", ""),
+        List.of("GET", NS + "/clients", ""), List.of("GET", NS + "/versions/1/acks", ""),
+        List.of("POST", NS + "/versions/1/acks", "{\"client_id\":\"c\",\"status\":\"applied\"}"), List.of("GET", "/v1/ws", ""),
         List.of("POST", "/v1/tokens", tokenRequest("t", "client", "a.*")), List.of("GET", "/v1/tokens", ""),
         List.of("DELETE", "/v1/tokens/" + revoked, ""), List.of("GET", "/v1/audit", ""));
     for (List<String> s : samples) {
@@ -191,6 +193,7 @@ class OpenApiTest {
     check(call("GET", NS, TestHub.TOKEN, null, "If-None-Match", "\"2\""), 304, null);
     check(call("GET", "/v1/namespaces/Bad", TestHub.TOKEN, null), 400, "invalid_namespace");
     check(call("GET", NS + "?version=x", TestHub.TOKEN, null), 400, "invalid_parameter");
+    check(call("GET", NS + "?client_id=-x", TestHub.TOKEN, null), 400, "invalid_client_id");
     check(call("GET", "/v1/namespaces/nope.ns", TestHub.TOKEN, null), 404, "namespace_not_found");
     check(call("GET", NS + "?version=99", TestHub.TOKEN, null), 404, "version_not_found");
 
@@ -227,6 +230,7 @@ class OpenApiTest {
     check(call("DELETE", "/v1/namespaces/Bad/entries/a", TestHub.TOKEN, null), 400, "invalid_namespace");
     check(call("DELETE", NS + "/entries/-a", TestHub.TOKEN, null), 400, "invalid_key");
     check(call("DELETE", NS + "/entries/a", TestHub.TOKEN, null, "If-Match", "x"), 400, "invalid_parameter");
+    check(call("DELETE", NS + "/entries/a", TestHub.TOKEN, null, "X-Herald-Message", "\u00ff"), 400, "invalid_header");
     check(call("DELETE", NS + "/entries/zzz", TestHub.TOKEN, null), 404, "key_not_found");
     check(call("DELETE", NS + "/entries/a", TestHub.TOKEN, null, "If-Match", "\"1\""), 409, "version_conflict");
     check(call("DELETE", NS + "/entries/a", TestHub.TOKEN, null, "X-Herald-Message", longMessage), 422, "message_too_long");
@@ -301,6 +305,8 @@ class OpenApiTest {
     check(call("GET", NS + "/watch?since=" + head + "&timeout=100ms", TestHub.TOKEN, null), 304, null);
     check(call("GET", "/v1/namespaces/Bad/watch", TestHub.TOKEN, null), 400, "invalid_namespace");
     check(call("GET", NS + "/watch?timeout=soon", TestHub.TOKEN, null), 400, "invalid_parameter");
+    check(call("GET", NS + "/watch?since=" + head + "&timeout=0&client_id=poller", TestHub.TOKEN, null), 304, null);
+    check(call("GET", NS + "/watch?client_id=-x", TestHub.TOKEN, null), 400, "invalid_client_id");
 
     // GET /v1/namespaces/{ns}/clients and /versions/{version}/acks
     check(call("GET", NS + "/clients", TestHub.TOKEN, null), 200, null);
@@ -312,6 +318,29 @@ class OpenApiTest {
     check(call("GET", NS + "/versions/x/acks", TestHub.TOKEN, null), 400, "invalid_parameter");
     check(call("GET", "/v1/namespaces/nope.ns/versions/1/acks", TestHub.TOKEN, null), 404, "namespace_not_found");
     check(call("GET", NS + "/versions/99/acks", TestHub.TOKEN, null), 404, "version_not_found");
+
+    // POST /v1/namespaces/{ns}/versions/{version}/acks: one client row per scoped token here
+    String ackerA = token("acker-a", "client", "*");
+    String ackerB = token("acker-b", "client", "*");
+    String acks = NS + "/versions/1/acks";
+    String ack = "{\"client_id\":\"acker-1\",\"status\":\"applied\"}";
+    check(call("POST", acks, ackerA, ack), 200, null);
+    check(call("POST", NS + "/versions/2/acks", TestHub.TOKEN, "{\"client_id\":\"admin-1\",\"status\":\"rejected\","
+        + "\"error\":\"no\",\"labels\":{\"app\":\"cron\"}}"), 200, null);
+    check(call("POST", "/v1/namespaces/Bad/versions/1/acks", ackerA, ack), 400, "invalid_namespace");
+    check(call("POST", NS + "/versions/x/acks", ackerA, ack), 400, "invalid_parameter");
+    check(call("POST", acks, ackerA, "{"), 400, "invalid_json");
+    check(call("POST", acks, ackerA, "[]"), 400, "invalid_request");
+    check(call("POST", acks, ackerA, "{\"status\":\"applied\"}"), 400, "invalid_client_id");
+    check(call("POST", acks, ackerA, "{\"client_id\":\"acker-1\",\"status\":\"ok\"}"), 400, "invalid_status");
+    check(call("POST", acks, ackerA, "{\"client_id\":\"acker-1\",\"status\":\"applied\",\"labels\":[]}"), 400,
+        "invalid_labels");
+    check(call("POST", "/v1/namespaces/nope.ns/versions/1/acks", ackerA, ack), 404, "namespace_not_found");
+    check(call("POST", NS + "/versions/99/acks", ackerA, ack), 404, "version_not_found");
+    check(call("POST", acks, ackerB, ack), 409, "client_id_taken");
+    check(call("POST", acks, ackerA, "x".repeat(HttpClientEndpoint.MAX_ACK_BYTES + 1)), 413, "payload_too_large");
+    check(call("POST", acks, ackerA, "a=1", "Content-Type", form), 415, "unsupported_media_type");
+    check(call("POST", acks, ackerA, "{\"client_id\":\"acker-2\",\"status\":\"applied\"}"), 429, "too_many_clients");
 
     // GET /v1/ws: one WebSocket per scoped token here, so the second handshake is refused.
     WebSocketClient wsClient = vertx.createWebSocketClient();
