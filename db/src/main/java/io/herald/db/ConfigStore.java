@@ -42,14 +42,25 @@ public final class ConfigStore {
    */
   public Future<Revision> append(String namespace, List<Change> changes, Long expectedVersion,
                                  String author, String message) {
-    List<Change> sorted = List.copyOf(sorted(changes));
-    return heraldAppend(new Sql.AppendCall(namespace, expectedVersion, null), sorted, author, message);
+    return append(namespace, changes, expectedVersion, author, message, null);
   }
 
-  private static List<Change> sorted(List<Change> changes) {
+  /**
+   * As {@link #append(String, List, Long, String, String)}, also storing {@code changesSha256}
+   * with the revision in the same statement: the hub's digest of the changes (in
+   * {@link #inKeyOrder key order}) as it publishes them, which receiving hubs check frames against.
+   */
+  public Future<Revision> append(String namespace, List<Change> changes, Long expectedVersion,
+                                 String author, String message, byte[] changesSha256) {
+    return heraldAppend(new Sql.AppendCall(namespace, expectedVersion, null), inKeyOrder(changes), author, message,
+        changesSha256);
+  }
+
+  /** The changes in the order a revision stores and returns them: by key. */
+  public static List<Change> inKeyOrder(List<Change> changes) {
     List<Change> sorted = new ArrayList<>(changes);
     sorted.sort((a, b) -> a.key().compareTo(b.key()));
-    return sorted;
+    return List.copyOf(sorted);
   }
 
   /**
@@ -62,11 +73,12 @@ public final class ConfigStore {
    */
   public Future<Revision> rollback(String namespace, long toVersion, Long expectedVersion,
                                    String author, String message) {
-    return heraldAppend(new Sql.AppendCall(namespace, expectedVersion, toVersion), null, author, message);
+    return heraldAppend(new Sql.AppendCall(namespace, expectedVersion, toVersion), null, author, message, null);
   }
 
   /** One call of herald_append: {@code sorted} is a write's changes, null for a rollback. */
-  private Future<Revision> heraldAppend(Sql.AppendCall call, List<Change> sorted, String author, String message) {
+  private Future<Revision> heraldAppend(Sql.AppendCall call, List<Change> sorted, String author, String message,
+                                        byte[] changesSha256) {
     String text = message == null ? "" : message;
     Tuple params = Tuple.tuple()
         .addString(call.namespace()).addLong(call.expectedVersion()).addString(author).addString(text);
@@ -76,6 +88,7 @@ public final class ConfigStore {
       addChangeArrays(params, sorted);
     }
     params.addLong(call.rollbackTo());
+    params.addValue(changesSha256 == null ? null : io.vertx.core.buffer.Buffer.buffer(changesSha256));
     return pool.preparedQuery(Sql.APPEND_FUNCTION).execute(params)
         .map(rows -> {
           Row r = rows.iterator().next();
@@ -112,6 +125,24 @@ public final class ConfigStore {
       out.add(change(keys[i], ops[i], values[i]));
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * The commit time and stored digest of each committed revision among {@code namespaces[i]} at
+   * {@code versions[i]}, in any order; pairs that are not committed revisions are left out.
+   */
+  public Future<List<RevisionDigest>> digests(List<String> namespaces, List<Long> versions) {
+    Tuple params = Tuple.tuple().addArrayOfString(namespaces.toArray(String[]::new))
+        .addArrayOfLong(versions.toArray(Long[]::new));
+    return pool.preparedQuery(Sql.DIGESTS).execute(params).map(rows -> {
+      List<RevisionDigest> out = new ArrayList<>(rows.size());
+      for (Row r : rows) {
+        io.vertx.core.buffer.Buffer sha = r.getBuffer("changes_sha256");
+        out.add(new RevisionDigest(r.getString("namespace"), r.getLong("version"), r.getOffsetDateTime("created_at"),
+            sha == null ? null : sha.getBytes()));
+      }
+      return out;
+    }).recover(Sql::translated);
   }
 
   /** The head version of a namespace; fails with NamespaceNotFound when it has none. */

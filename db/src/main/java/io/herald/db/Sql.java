@@ -22,11 +22,29 @@ final class Sql {
   /**
    * A whole write or rollback in one statement (migrations V2, V4): $5 keys, $6 ops, $7 values
    * (JSON text, null for deletes) for a write; $8 the version to roll back to, or null. A rollback
-   * returns the changes it computed in o_keys/o_ops/o_values.
+   * returns the changes it computed in o_keys/o_ops/o_values. $9 is the SHA-256 of the revision's
+   * changes as the hub publishes them, or null; it is stored in revision_digests (V7) in the same
+   * statement, so it commits with the revision or not at all.
    */
   static final String APPEND_FUNCTION = """
-      SELECT o_version, o_created_at, o_keys, o_ops, o_values
-      FROM herald_append($1, $2, $3, $4, $5::text[], $6::text[], $7::text[], $8::bigint)""";
+      WITH appended AS (
+        SELECT o_version, o_created_at, o_keys, o_ops, o_values
+        FROM herald_append($1, $2, $3, $4, $5::text[], $6::text[], $7::text[], $8::bigint)
+      ), digest AS (
+        INSERT INTO revision_digests (namespace, version, changes_sha256)
+        SELECT $1, o_version, $9::bytea FROM appended WHERE $9::bytea IS NOT NULL
+      )
+      SELECT o_version, o_created_at, o_keys, o_ops, o_values FROM appended""";
+
+  /**
+   * For each ($1[i], $2[i]) that is a committed revision: its commit time and its digest (null for
+   * rollbacks and revisions older than V7). Pairs that are not revisions are left out.
+   */
+  static final String DIGESTS = """
+      SELECT r.namespace, r.version, r.created_at, d.changes_sha256
+      FROM unnest($1::text[], $2::bigint[]) AS q(namespace, version)
+      JOIN revisions r ON r.namespace = q.namespace AND r.version = q.version
+      LEFT JOIN revision_digests d ON d.namespace = q.namespace AND d.version = q.version""";
 
   /** herald_append's own SQLSTATEs; see the header of V4__rollback_through_append.sql. */
   static final String VERSION_CONFLICT = "HR409";
