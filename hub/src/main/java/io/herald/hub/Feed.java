@@ -51,6 +51,8 @@ final class Feed<S extends Feed.Subscriber> {
   private long recentBytes;
   private boolean fillScheduled;
   private boolean filling;
+  /** The highest head seen while a fill was running: read up to it when that fill is done. */
+  private long fillAgainTo = -1;
 
   /** What every feed of one event loop keeps for resumes, together: past {@code max}, feeds keep less. */
   static final class RecentBudget {
@@ -107,7 +109,12 @@ final class Feed<S extends Feed.Subscriber> {
 
   /** The head moved past what we delivered without an event telling us: fetch the difference. */
   void headSeen(long head) {
-    if (known >= 0 && head > known && !filling) {
+    if (known < 0 || head <= known) {
+      return;
+    }
+    if (filling) {
+      fillAgainTo = Math.max(fillAgainTo, head);
+    } else {
       fill(head);
     }
   }
@@ -221,6 +228,11 @@ final class Feed<S extends Feed.Subscriber> {
         offer(frameOf(r));
       }
       drainPending();
+      long again = fillAgainTo;
+      fillAgainTo = -1;
+      if (again > known && !filling) {
+        fill(again);
+      }
     });
   }
 }

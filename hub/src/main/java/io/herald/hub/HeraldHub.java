@@ -155,7 +155,8 @@ public final class HeraldHub {
     TokenLimits limits = new TokenLimits(options.writeRatePerToken(), options.maxConnectionsPerToken(), nanoTime);
     FailureLog failures = new FailureLog(options.failureLogIntervalMs());
     vertx.setPeriodic(options.failureLogIntervalMs(), t -> failures.flush());
-    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures),
+    FrameCheck.Published published = new FrameCheck.Published(options.cluster());
+    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures, published),
             new DeploymentOptions().setInstances(options.eventLoops()))
         .map(id -> new HeraldHub(vertx, pool, options, options.httpPort(), id));
   }
