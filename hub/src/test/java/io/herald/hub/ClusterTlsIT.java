@@ -165,13 +165,9 @@ class ClusterTlsIT {
       assertTrue(Files.readString(n.log).contains("(event bus: mutual TLS)"), n.logTail());
     }
     String ns = "tls.delivery";
-    List<WsClient> clients = List.of(WsClient.connect(vertx, node(1).port, TestHub.TOKEN),
-        WsClient.connect(vertx, node(2).port, TestHub.TOKEN));
+    List<WsClient> clients = List.of(ClusterIT.client(vertx, node(1), "tls-on-b", ns),
+        ClusterIT.client(vertx, node(2), "tls-on-c", ns));
     try {
-      for (int i = 0; i < clients.size(); i++) {
-        clients.get(i).hello("tls-" + i);
-        clients.get(i).subscribe(ns, 0);
-      }
       for (int i = 1; i <= 20; i++) {
         apiA.write(ns, "k" + (i % 3), i);
       }
@@ -237,9 +233,7 @@ class ClusterTlsIT {
   @DisplayName("strangers with no certificate or another CA's join Hazelcast but cannot put a frame on the event bus")
   void strangersWithoutTheClusterCa(Vertx vertx) throws Exception {
     apiA.write(NS, "k", "v1");
-    onB = WsClient.connect(vertx, node(1).port, TestHub.TOKEN);
-    onB.hello("tls-forgery-target");
-    onB.subscribe(NS, 0);
+    onB = ClusterIT.client(vertx, node(1), "tls-forgery-target", NS);
     assertEquals(1L, onB.versions.get(NS));
     Map<String, String> otherCaTrustingOurs = new HashMap<>(otherCa.env("stranger"));
     otherCaTrustingOurs.put("HERALD_CLUSTER_TLS_CA", certs.ca().toString());

@@ -99,6 +99,14 @@ class FrameCheckTest {
     return loop.call(() -> List.copyOf(outcomes));
   }
 
+  /** Offers another node's frame of {@code r} to a clustered check and waits for what becomes of it. */
+  private List<String> offerFromAnotherNode(Revision r) {
+    FrameCheck check = clustered();
+    loop.run(() -> check.offer(sent(r)));
+    loop.await(() -> !outcomes.isEmpty(), "an outcome");
+    return outcomes();
+  }
+
   private double forged() {
     return metrics.forgedFrames.count();
   }
@@ -122,10 +130,7 @@ class FrameCheckTest {
   void matchingFrame() {
     Revision r = revision(1, "real");
     table.commit(r, true);
-    FrameCheck check = clustered();
-    loop.run(() -> check.offer(sent(r)));
-    loop.await(() -> !outcomes.isEmpty(), "an outcome");
-    assertEquals(List.of("pushed 1"), outcomes());
+    assertEquals(List.of("pushed 1"), offerFromAnotherNode(r));
     assertEquals(COMMITTED.toInstant().toEpochMilli(), loop.call(() -> verified.get(0).committedAt()));
     assertEquals(0, forged());
   }
@@ -158,10 +163,7 @@ class FrameCheckTest {
   void rollbackIsReadBack() {
     Revision r = revision(4, "rolled back");
     table.commit(r, false);
-    FrameCheck check = clustered();
-    loop.run(() -> check.offer(sent(r)));
-    loop.await(() -> !outcomes.isEmpty(), "an outcome");
-    assertEquals(List.of("read back 4"), outcomes());
+    assertEquals(List.of("read back 4"), offerFromAnotherNode(r));
     assertEquals(0, forged());
   }
 
@@ -222,12 +224,8 @@ class FrameCheckTest {
     Revision r = revision(1, "real");
     table.commit(r, true);
     table.failures = 2;
-    FrameCheck check = clustered();
     long start = System.currentTimeMillis();
-    loop.run(() -> check.offer(sent(r)));
-    assertEquals(List.of(), outcomes());
-    loop.await(() -> !outcomes.isEmpty(), "an outcome after the retries");
-    assertEquals(List.of("pushed 1"), outcomes());
+    assertEquals(List.of("pushed 1"), offerFromAnotherNode(r));
     assertEquals(3, loop.call(() -> table.reads.size()));
     assertEquals(true, System.currentTimeMillis() - start >= 2 * FrameCheck.RETRY_MS);
   }
