@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A local Herald cluster on this machine, all on loopback:
 #   scripts/run-cluster.sh start   # N nodes (HERALD_CLUSTER_SIZE, default 3): HTTP 8081.., Hazelcast 5701..
+#   scripts/run-cluster.sh start --tls   # the same, the event bus over mutual TLS with test certificates
+#                                  # made once by scripts/cluster-certs.sh in .herald-cluster/certs
 #   scripts/run-cluster.sh status  # each node's /ready
 #   scripts/run-cluster.sh stop    # SIGTERM every node (graceful: WebSockets closed with 1001)
 # Logs and pid files live in .herald-cluster/. All nodes share HERALD_DB_URL (default database herald).
@@ -22,6 +24,20 @@ status() {
 
 case "${1:-start}" in
   start)
+    tls=""
+    if [ "${2:-}" = "--tls" ]; then
+      certs=$dir/certs
+      nodes=""
+      for i in $(seq 1 "$size"); do
+        [ -f "$certs/node-$i.pem" ] || nodes="$nodes node-$i"
+      done
+      # shellcheck disable=SC2086 # one argument per node
+      [ -z "$nodes" ] || scripts/cluster-certs.sh "$certs" $nodes
+      tls=yes
+    elif [ -n "${2:-}" ]; then
+      echo "usage: scripts/run-cluster.sh start [--tls]" >&2
+      exit 2
+    fi
     scripts/ensure-postgres.sh
     scripts/build-hub.sh
     HERALD_ADMIN_TOKEN=$(scripts/dev-token.sh)
@@ -32,6 +48,10 @@ case "${1:-start}" in
       if [ -f "$dir/node-$i.pid" ] && kill -0 "$(cat "$dir/node-$i.pid")" 2>/dev/null; then
         echo "node-$i already running (pid $(cat "$dir/node-$i.pid"))"
         continue
+      fi
+      if [ -n "$tls" ]; then
+        export HERALD_CLUSTER_TLS_CERT=$certs/node-$i.pem HERALD_CLUSTER_TLS_KEY=$certs/node-$i.key \
+          HERALD_CLUSTER_TLS_CA=$certs/ca.pem
       fi
       HERALD_CLUSTER=true HERALD_NODE_ID="node-$i" HERALD_HTTP_PORT=$((http_base + i)) \
         HERALD_CLUSTER_HOST=127.0.0.1 HERALD_CLUSTER_PORT=$((hz_base + i)) HERALD_CLUSTER_MEMBERS="$members" \
@@ -72,7 +92,7 @@ case "${1:-start}" in
     status
     ;;
   *)
-    echo "usage: scripts/run-cluster.sh start|stop|status" >&2
+    echo "usage: scripts/run-cluster.sh start [--tls]|stop|status" >&2
     exit 2
     ;;
 esac

@@ -44,7 +44,24 @@ public final class ConfigStore {
    */
   public Future<Revision> append(String namespace, List<Change> changes, Long expectedVersion,
                                  String author, String message) {
-    return one(Append.write(namespace, changes, expectedVersion, author, message));
+    return append(namespace, changes, expectedVersion, author, message, null);
+  }
+
+  /**
+   * As {@link #append(String, List, Long, String, String)}, also storing {@code changesSha256}
+   * with the revision in the same statement: the hub's digest of the changes (in
+   * {@link #inKeyOrder key order}) as it publishes them, which receiving hubs check frames against.
+   */
+  public Future<Revision> append(String namespace, List<Change> changes, Long expectedVersion,
+                                 String author, String message, byte[] changesSha256) {
+    return one(Append.write(namespace, changes, expectedVersion, author, message, changesSha256));
+  }
+
+  /** The changes in the order a revision stores and returns them: by key. */
+  public static List<Change> inKeyOrder(List<Change> changes) {
+    List<Change> sorted = new ArrayList<>(changes);
+    sorted.sort((a, b) -> a.key().compareTo(b.key()));
+    return List.copyOf(sorted);
   }
 
   /**
@@ -64,19 +81,27 @@ public final class ConfigStore {
     return appendAll(List.of(a)).compose(outcomes -> outcomes.get(0));
   }
 
-  /** One write (its changes) or rollback (its target version) to append. */
+  /**
+   * One write (its changes, and optionally the SHA-256 of them as the hub publishes them) or
+   * rollback (its target version) to append.
+   */
   public record Append(String namespace, List<Change> changes, Long expectedVersion, Long rollbackTo,
-                       String author, String message) {
+                       String author, String message, byte[] changesSha256) {
 
     public static Append write(String namespace, List<Change> changes, Long expectedVersion, String author,
                                String message) {
-      return new Append(namespace, List.copyOf(sorted(changes)), expectedVersion, null, author,
-          message == null ? "" : message);
+      return write(namespace, changes, expectedVersion, author, message, null);
+    }
+
+    public static Append write(String namespace, List<Change> changes, Long expectedVersion, String author,
+                               String message, byte[] changesSha256) {
+      return new Append(namespace, inKeyOrder(changes), expectedVersion, null, author,
+          message == null ? "" : message, changesSha256);
     }
 
     public static Append rollback(String namespace, long toVersion, Long expectedVersion, String author,
                                   String message) {
-      return new Append(namespace, null, expectedVersion, toVersion, author, message == null ? "" : message);
+      return new Append(namespace, null, expectedVersion, toVersion, author, message == null ? "" : message, null);
     }
 
     Sql.AppendCall call() {
@@ -100,6 +125,7 @@ public final class ConfigStore {
     String[] messages = new String[n];
     JsonObject[] changes = new JsonObject[n];
     Long[] rollbackTo = new Long[n];
+    io.vertx.core.buffer.Buffer[] digests = new io.vertx.core.buffer.Buffer[n];
     for (int i = 0; i < n; i++) {
       Append a = appends.get(i);
       ns[i] = a.namespace();
@@ -108,9 +134,10 @@ public final class ConfigStore {
       messages[i] = a.message();
       changes[i] = a.changes() == null ? null : changeArrays(a.changes());
       rollbackTo[i] = a.rollbackTo();
+      digests[i] = a.changesSha256() == null ? null : io.vertx.core.buffer.Buffer.buffer(a.changesSha256());
     }
     Tuple params = Tuple.tuple().addArrayOfString(ns).addArrayOfLong(expected).addArrayOfString(authors)
-        .addArrayOfString(messages).addArrayOfJsonObject(changes).addArrayOfLong(rollbackTo);
+        .addArrayOfString(messages).addArrayOfJsonObject(changes).addArrayOfLong(rollbackTo).addArrayOfBuffer(digests);
     return pool.preparedQuery(Sql.APPEND_MANY).execute(params)
         .<List<Future<Revision>>>map(rows -> {
           List<Future<Revision>> out = new ArrayList<>(n);
@@ -138,11 +165,6 @@ public final class ConfigStore {
   /** At most this many appends in one {@link #appendAll} call (see migration V8). */
   public static final int MAX_BATCH = 64;
 
-  private static List<Change> sorted(List<Change> changes) {
-    List<Change> sorted = new ArrayList<>(changes);
-    sorted.sort((a, b) -> a.key().compareTo(b.key()));
-    return sorted;
-  }
 
   /** A write's changes as herald_append_many takes them: keys, ops, and values as JSON text (null for deletes). */
   private static JsonObject changeArrays(List<Change> sorted) {
@@ -164,6 +186,24 @@ public final class ConfigStore {
       out.add(change(keys[i], ops[i], values[i]));
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * The commit time and stored digest of each committed revision among {@code namespaces[i]} at
+   * {@code versions[i]}, in any order; pairs that are not committed revisions are left out.
+   */
+  public Future<List<RevisionDigest>> digests(List<String> namespaces, List<Long> versions) {
+    Tuple params = Tuple.tuple().addArrayOfString(namespaces.toArray(String[]::new))
+        .addArrayOfLong(versions.toArray(Long[]::new));
+    return pool.preparedQuery(Sql.DIGESTS).execute(params).map(rows -> {
+      List<RevisionDigest> out = new ArrayList<>(rows.size());
+      for (Row r : rows) {
+        io.vertx.core.buffer.Buffer sha = r.getBuffer("changes_sha256");
+        out.add(new RevisionDigest(r.getString("namespace"), r.getLong("version"), r.getOffsetDateTime("created_at"),
+            sha == null ? null : sha.getBytes()));
+      }
+      return out;
+    }).recover(Sql::translated);
   }
 
   /** The head version of a namespace; fails with NamespaceNotFound when it has none. */

@@ -20,14 +20,26 @@ final class Sql {
   }
 
   /**
-   * Writes and rollbacks, one or many, in one statement (migrations V4, V8): parallel arrays of
+   * Writes and rollbacks, one or many, in one statement (migrations V4, V7, V8): parallel arrays of
    * namespaces, expected versions, authors, messages, changes ({"k","o","v"} for a write, null for a
-   * rollback) and rollback targets. One row per append, with its own outcome.
+   * rollback), rollback targets, and the SHA-256 of each write's changes as the hub publishes them
+   * (null for a rollback), stored in revision_digests with the revision. One row per append, with
+   * its own outcome.
    */
   static final String APPEND_MANY = """
       SELECT o_index, o_version, o_created_at, o_keys, o_ops, o_values, o_state, o_detail
-      FROM herald_append_many($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[])
+      FROM herald_append_many($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[], $7::bytea[])
       ORDER BY o_index""";
+
+  /**
+   * For each ($1[i], $2[i]) that is a committed revision: its commit time and its digest (null for
+   * rollbacks and revisions older than V7). Pairs that are not revisions are left out.
+   */
+  static final String DIGESTS = """
+      SELECT r.namespace, r.version, r.created_at, d.changes_sha256
+      FROM unnest($1::text[], $2::bigint[]) AS q(namespace, version)
+      JOIN revisions r ON r.namespace = q.namespace AND r.version = q.version
+      LEFT JOIN revision_digests d ON d.namespace = q.namespace AND d.version = q.version""";
 
   /** herald_append's own SQLSTATEs; see the header of V4__rollback_through_append.sql. */
   static final String VERSION_CONFLICT = "HR409";

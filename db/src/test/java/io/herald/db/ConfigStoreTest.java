@@ -79,6 +79,32 @@ class ConfigStoreTest {
   }
 
   @Test
+  @DisplayName("a write's digest commits with it (not with a refused write); rollbacks have none; unknown versions are left out")
+  void digests() {
+    String ns = "store.digests";
+    byte[] first = new byte[32];
+    byte[] second = new byte[32];
+    first[0] = 1;
+    second[0] = 2;
+    Revision r1 = store.append(ns, List.of(Change.put("a", 1)), null, "admin", "", first).await();
+    assertInstanceOf(StoreException.VersionConflict.class, assertThrowsCause(
+        () -> store.append(ns, List.of(Change.put("a", 2)), 0L, "admin", "", second).await()));
+    store.append(ns, List.of(Change.put("a", 3)), 1L, "admin", "", second).await();
+    store.rollback(ns, 1, null, "admin", "").await();
+    List<RevisionDigest> found = store.digests(List.of(ns, ns, ns, ns, "store.none"), List.of(1L, 2L, 3L, 4L, 1L)).await();
+    Map<Long, RevisionDigest> byVersion = found.stream().collect(Collectors.toMap(RevisionDigest::version, d -> d));
+    assertEquals(Set.of(1L, 2L, 3L), byVersion.keySet());
+    assertEquals(List.of((byte) 1, (byte) 2), List.of(byVersion.get(1L).changesSha256()[0], byVersion.get(2L).changesSha256()[0]));
+    assertEquals(null, byVersion.get(3L).changesSha256(), "a rollback's changes are computed in SQL: no digest");
+    assertEquals(r1.info().createdAt().toInstant(), byVersion.get(1L).createdAt().toInstant());
+  }
+
+  private static Throwable assertThrowsCause(org.junit.jupiter.api.function.Executable call) {
+    Throwable t = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class, call);
+    return t instanceof StoreException ? t : t.getCause() == null ? t : t.getCause();
+  }
+
+  @Test
   @DisplayName("a stale expected_version is refused and nothing is written")
   void staleExpectedVersion(VertxTestContext ctx) {
     String ns = "store.cas";

@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * The push side of one verticle instance: its WebSocket connections, one {@link Feed} per
@@ -30,10 +29,12 @@ final class Fanout {
   final String nodeId;
   private final Map<String, Feed<Subscription>> feeds = new HashMap<>();
   private final Set<Connection> connections = new HashSet<>();
-  private final List<Consumer<RevisionBus.Frame>> listeners = new ArrayList<>();
+  private final List<RevisionListener> listeners = new ArrayList<>();
   /** Told of every revision; the connections' rollout watches register with it. */
   final RolloutTracker rollouts;
-  private MessageConsumer<String> consumer;
+  /** Lets through only frames that are committed revisions, as committed. */
+  private final FrameCheck check;
+  private MessageConsumer<Object> consumer;
   private long pingTimer = -1;
   private long headTimer = -1;
   private long presenceTimer = -1;
@@ -43,9 +44,25 @@ final class Fanout {
   static final long RECENT_BYTES = 16L * 1024 * 1024;
   private final Feed.RecentBudget recentBudget = new Feed.RecentBudget(RECENT_BYTES);
 
+  /** Learns that a revision of a namespace is committed (long polls re-read then). */
+  interface RevisionListener {
+    void committed(String namespace, long version);
+  }
+
   Fanout(Vertx vertx, ConfigStore store, HubMetrics metrics, ClientStateWriter clientState, HubOptions options,
-         RolloutTracker rollouts, FailureLog failures) {
+         RolloutTracker rollouts, FailureLog failures, FrameCheck.Published published) {
     this.vertx = vertx;
+    this.check = new FrameCheck(vertx, store::digests, published, metrics, failures, new FrameCheck.Outcome() {
+      @Override
+      public void verified(RevisionBus.Frame f) {
+        deliver(f);
+      }
+
+      @Override
+      public void refused(String namespace, long version, boolean committed) {
+        readBack(namespace, version, committed);
+      }
+    });
     this.rollouts = rollouts;
     this.failures = failures;
     this.store = store;
@@ -143,24 +160,53 @@ final class Fanout {
   }
 
   /** Long-poll watchers hear every committed revision this event loop receives. */
-  void addListener(Consumer<RevisionBus.Frame> listener) {
+  void addListener(RevisionListener listener) {
     listeners.add(listener);
   }
 
-  void removeListener(Consumer<RevisionBus.Frame> listener) {
+  void removeListener(RevisionListener listener) {
     listeners.remove(listener);
   }
 
-  private void onRevision(Message<String> msg) {
-    RevisionBus.Frame frame = RevisionBus.Frame.of(msg.headers(), msg.body());
+  private void onRevision(Message<Object> msg) {
+    RevisionBus.Frame frame;
+    try {
+      frame = RevisionBus.Frame.of(msg.headers(), msg.body());
+    } catch (RuntimeException e) {
+      check.malformed(e);
+      return;
+    }
+    check.offer(frame);
+  }
+
+  /** A frame {@link FrameCheck} found to be a committed revision, as committed. */
+  private void deliver(RevisionBus.Frame frame) {
     Feed<Subscription> feed = feeds.get(frame.namespace());
     if (feed != null) {
       feed.offer(frame);
     }
-    for (Consumer<RevisionBus.Frame> l : List.copyOf(listeners)) {
-      l.accept(frame);
+    announce(frame.namespace(), frame.version());
+  }
+
+  /**
+   * A frame that was not pushed: the feed reads the real revision from the table, as for a gap
+   * (for a frame that matched nothing, that finds nothing new, or the revision since committed).
+   */
+  private void readBack(String namespace, long version, boolean committed) {
+    Feed<Subscription> feed = feeds.get(namespace);
+    if (feed != null) {
+      feed.headSeen(version);
     }
-    rollouts.newRevision(frame.namespace());
+    if (committed) {
+      announce(namespace, version);
+    }
+  }
+
+  private void announce(String namespace, long version) {
+    for (RevisionListener l : List.copyOf(listeners)) {
+      l.committed(namespace, version);
+    }
+    rollouts.newRevision(namespace);
   }
 
   /** Server pings keep idle connections open through proxies; a peer silent for two intervals is dead. */

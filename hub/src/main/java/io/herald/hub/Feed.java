@@ -54,6 +54,8 @@ final class Feed<S extends Feed.Subscriber> {
   /** The content digest of {@link #known}, computed at most once per version however many clients sync. */
   private long digestVersion = -1;
   private Future<String> digest;
+  /** The highest head seen while a fill was running: read up to it when that fill is done. */
+  private long fillAgainTo = -1;
 
   /** What every feed of one event loop keeps for resumes, together: past {@code max}, feeds keep less. */
   static final class RecentBudget {
@@ -110,7 +112,12 @@ final class Feed<S extends Feed.Subscriber> {
 
   /** The head moved past what we delivered without an event telling us: fetch the difference. */
   void headSeen(long head) {
-    if (known >= 0 && head > known && !filling) {
+    if (known < 0 || head <= known) {
+      return;
+    }
+    if (filling) {
+      fillAgainTo = Math.max(fillAgainTo, head);
+    } else {
       fill(head);
     }
   }
@@ -244,6 +251,11 @@ final class Feed<S extends Feed.Subscriber> {
         offer(frameOf(r));
       }
       drainPending();
+      long again = fillAgainTo;
+      fillAgainTo = -1;
+      if (again > known && !filling) {
+        fill(again);
+      }
     });
   }
 }

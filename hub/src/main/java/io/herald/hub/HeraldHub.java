@@ -53,7 +53,7 @@ public final class HeraldHub {
       String url = scheme + "://127.0.0.1:" + hub.port();
       System.out.println("Herald hub " + options.nodeId() + " listening on " + url + " (WebSocket: "
           + (options.tls() ? "wss" : "ws") + "://127.0.0.1:" + hub.port() + "/v1/ws)" + (options.cluster() ? ", clustered on " + options.clusterHost() + ":"
-          + options.clusterPort() : ""));
+          + options.clusterPort() + (options.clusterTls() ? " (event bus: mutual TLS)" : " (event bus: plain TCP)") : ""));
       if (options.adminTokenGenerated()) {
         System.out.println("HERALD_ADMIN_TOKEN was not set; generated admin token (shown once): " + options.adminToken());
       }
@@ -79,6 +79,11 @@ public final class HeraldHub {
   static Future<HeraldHub> start(HubOptions options, LongSupplier nanoTime) {
     if ((options.tlsCertPath() == null) != (options.tlsKeyPath() == null)) {
       return Future.failedFuture("HERALD_TLS_CERT and HERALD_TLS_KEY go together: set both for TLS, or neither");
+    }
+    try {
+      ClusterSetup.checkSecurity(options); // before anything is bound or joined
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e.getMessage());
     }
     if (options.httpPort() == 0) {
       options = options.withHttpPort(freePort()); // every verticle instance must bind the same port
@@ -155,7 +160,8 @@ public final class HeraldHub {
     TokenLimits limits = new TokenLimits(options.writeRatePerToken(), options.maxConnectionsPerToken(), nanoTime);
     FailureLog failures = new FailureLog(options.failureLogIntervalMs());
     vertx.setPeriodic(options.failureLogIntervalMs(), t -> failures.flush());
-    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures),
+    FrameCheck.Published published = new FrameCheck.Published(options.cluster());
+    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures, published),
             new DeploymentOptions().setInstances(options.eventLoops()))
         .map(id -> new HeraldHub(vertx, pool, options, options.httpPort(), id));
   }

@@ -32,11 +32,13 @@ final class HttpVerticle extends VerticleBase {
   private final TokenLimits limits;
 
   private final FailureLog failures;
+  private final FrameCheck.Published published;
   private HeaderDeadline deadline;
 
   HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster, TokenLimits limits,
-               FailureLog failures) {
+               FailureLog failures, FrameCheck.Published published) {
     this.limits = limits;
+    this.published = published;
     this.failures = failures;
     this.options = options;
     this.pool = pool;
@@ -51,7 +53,7 @@ final class HttpVerticle extends VerticleBase {
     clientState = new ClientStateWriter(vertx, rows -> clients.upsert(rows, options.maxClientRowsPerToken()), metrics,
         options.ackFlushIntervalMs(), failures);
     rollouts = new RolloutTracker(vertx, store, clients, options::pullStaleCutoffMillis);
-    fanout = new Fanout(vertx, store, metrics, clientState, options, rollouts, failures);
+    fanout = new Fanout(vertx, store, metrics, clientState, options, rollouts, failures, published);
     clientState.onRefused(fanout::refused);
 
     router = Router.router(vertx);
@@ -139,10 +141,13 @@ final class HttpVerticle extends VerticleBase {
     ctx.next();
   }
 
-  private void committed(Revision r) {
+  /** {@code changesText}: the write's changes as {@link RevisionBus#seal} encoded them, null for a rollback. */
+  private void committed(Revision r, String changesText) {
     metrics.revisionsCommitted.increment();
     try {
-      RevisionBus.publish(vertx, r);
+      RevisionBus.Frame frame = changesText == null ? RevisionBus.Frame.of(r) : RevisionBus.Frame.of(r, changesText);
+      published.record(frame); // before publishing: this node's event loops receive it at once
+      RevisionBus.publish(vertx, frame);
     } catch (RuntimeException e) {
       // It is committed, and the writer is told so; the feeds' head checks read it from the table.
       failures.report("publishing a committed revision failed", e, true);

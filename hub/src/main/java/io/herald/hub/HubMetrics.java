@@ -33,6 +33,7 @@ final class HubMetrics {
   final Counter gapFills;
   final Counter catchUpReads;
   final Counter framesDropped;
+  final Counter forgedFrames;
   final Timer pushLatency;
   final DistributionSummary ackBatchSize;
 
@@ -64,6 +65,9 @@ final class HubMetrics {
         .register(registry);
     framesDropped = Counter.builder("herald_ws_frames_dropped_total")
         .description("Client frames dropped by the per-connection frame rate limit").register(registry);
+    forgedFrames = Counter.builder("herald_forged_frames_total")
+        .description("Revision frames from the event bus dropped because they matched no committed revision")
+        .register(registry);
     pushLatency = Timer.builder("herald_push_latency")
         .description("From commit on the writing node to the delta written to the last live subscriber of an event loop")
         .publishPercentileHistogram()

@@ -44,7 +44,13 @@ public record HubOptions(
     int maxClientRowsPerToken,
     long clientRetentionSeconds,
     long failureLogIntervalMs,
-    long pullStaleAfterSeconds) {
+    long pullStaleAfterSeconds,
+    String clusterPublicHost,
+    int clusterBusPort,
+    String clusterTlsCert,
+    String clusterTlsKey,
+    String clusterTlsCa,
+    boolean clusterInsecure) {
 
   public static final int DEFAULT_HTTP_PORT = 8080;
   public static final String DEFAULT_DB_URL = "postgresql://postgres@127.0.0.1:5432/herald";
@@ -97,7 +103,13 @@ public record HubOptions(
         intVar(env, "HERALD_MAX_CLIENT_ROWS_PER_TOKEN", 10_000),
         intVar(env, "HERALD_CLIENT_RETENTION_S", 7 * 24 * 3600),
         intVar(env, "HERALD_FAILURE_LOG_INTERVAL_MS", 10_000),
-        intVar(env, "HERALD_PULL_STALE_AFTER_S", 300));
+        intVar(env, "HERALD_PULL_STALE_AFTER_S", 300),
+        blankToNull(env.get("HERALD_CLUSTER_PUBLIC_HOST")),
+        intVar(env, "HERALD_CLUSTER_BUS_PORT", 0),
+        blankToNull(env.get("HERALD_CLUSTER_TLS_CERT")),
+        blankToNull(env.get("HERALD_CLUSTER_TLS_KEY")),
+        blankToNull(env.get("HERALD_CLUSTER_TLS_CA")),
+        Boolean.parseBoolean(env.getOrDefault("HERALD_CLUSTER_INSECURE", "false").trim()));
   }
 
   /**
@@ -121,7 +133,18 @@ public record HubOptions(
         catchUpIntervalMs, presenceIntervalMs, clusterHeartbeatTimeoutSeconds, tlsCertPath, tlsKeyPath,
         writeRatePerToken, maxConnectionsPerToken, maxSubscriptions, maxFrameBytes, httpIdleTimeoutSeconds,
         wsFrameRate, wsFrameBurst, wsMaxQueuedBytes, httpHeaderTimeoutMs, maxClientRowsPerToken, clientRetentionSeconds,
-        failureLogIntervalMs, pullStaleAfterSeconds);
+        failureLogIntervalMs, pullStaleAfterSeconds, clusterPublicHost, clusterBusPort, clusterTlsCert, clusterTlsKey, clusterTlsCa,
+        clusterInsecure);
+  }
+
+  /** The event bus speaks mutual TLS when the node's certificate, its key and the cluster's CA are all configured. */
+  public boolean clusterTls() {
+    return clusterTlsCert != null && clusterTlsKey != null && clusterTlsCa != null;
+  }
+
+  /** The address other nodes reach this one at: HERALD_CLUSTER_PUBLIC_HOST, else HERALD_CLUSTER_HOST. */
+  public String clusterAdvertisedHost() {
+    return clusterPublicHost != null ? clusterPublicHost : clusterHost;
   }
 
   /**

@@ -13,7 +13,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * Namespaces, revisions, entries, history, diff and rollback (docs/http-api.md). Every write is
@@ -24,14 +23,19 @@ final class NamespaceEndpoint {
   private static final String NS = "/v1/namespaces/:ns";
 
   private final ConfigStore store;
-  private final Consumer<Revision> committed;
+  private final Committed committed;
   private final TokenLimits limits;
   private final HttpClientEndpoint httpClients;
+
+  /** Publishes a committed revision; {@code changesText} is null for a rollback (its changes come from the database). */
+  interface Committed {
+    void published(Revision r, String changesText);
+  }
 
   /** Every write and rollback goes through it: one path, group-committed under load. */
   private final WriteBatcher writes;
 
-  NamespaceEndpoint(ConfigStore store, WriteBatcher writes, Consumer<Revision> committed, TokenLimits limits,
+  NamespaceEndpoint(ConfigStore store, WriteBatcher writes, Committed committed, TokenLimits limits,
                     HttpClientEndpoint httpClients) {
     this.writes = writes;
     this.store = store;
@@ -163,8 +167,7 @@ final class NamespaceEndpoint {
     if (expected == null) {
       expected = Requests.ifMatch(ctx);
     }
-    write(ctx, writes.submit(ConfigStore.Append.write(ns, changes, expected, AuthHandler.principal(ctx).name(), message)),
-        201);
+    append(ctx, ns, changes, expected, message, 201);
   }
 
   private void putEntry(RoutingContext ctx) {
@@ -173,16 +176,14 @@ final class NamespaceEndpoint {
     Object value = Requests.jsonBody(ctx);
     Limits.value(key, value);
     String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
-    write(ctx, writes.submit(ConfigStore.Append.write(ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx),
-        AuthHandler.principal(ctx).name(), message)), 200);
+    append(ctx, ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx), message, 200);
   }
 
   private void deleteEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
     String key = entryKey(ctx);
     String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
-    write(ctx, writes.submit(ConfigStore.Append.write(ns, List.of(Change.delete(key)), Requests.ifMatch(ctx),
-        AuthHandler.principal(ctx).name(), message)), 200);
+    append(ctx, ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), message, 200);
   }
 
   private void rollback(RoutingContext ctx) {
@@ -193,13 +194,20 @@ final class NamespaceEndpoint {
     message = Limits.message(message == null ? "rollback to version " + to : message);
     Long expected = Requests.optionalVersion(body, "expected_version");
     write(ctx, writes.submit(ConfigStore.Append.rollback(ns, to, expected, AuthHandler.principal(ctx).name(), message)),
-        201);
+        null, 201);
   }
 
-  private void write(RoutingContext ctx, Future<Revision> commit, int status) {
+  /** A write: its changes are encoded once, before the commit, so their digest is stored with the revision. */
+  private void append(RoutingContext ctx, String ns, List<Change> changes, Long expected, String message, int status) {
+    RevisionBus.Sealed sealed = RevisionBus.seal(changes);
+    write(ctx, writes.submit(ConfigStore.Append.write(ns, sealed.changes(), expected, AuthHandler.principal(ctx).name(),
+        message, sealed.sha256())), sealed.changesText(), status);
+  }
+
+  private void write(RoutingContext ctx, Future<Revision> commit, String changesText, int status) {
     commit
         .onSuccess(r -> {
-          committed.accept(r);
+          committed.published(r, changesText);
           JsonObject out = new JsonObject().put("namespace", r.namespace()).put("version", r.version())
               .put("kind", r.info().kind()).put("change_count", r.info().changeCount())
               .put("created_at", Payloads.time(r.info().createdAt()));

@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.function.Consumer;
 
 /**
  * The WebSocket endpoint {@code /v1/ws} and its long-poll fallback {@code /watch} for clients that
@@ -66,7 +65,7 @@ final class PushEndpoint {
     new Watch(ctx, ns, since, timeoutMs).start();
   }
 
-  private final class Watch implements Consumer<RevisionBus.Frame> {
+  private final class Watch implements Fanout.RevisionListener {
     private final RoutingContext ctx;
     private final String ns;
     private final long since;
@@ -94,8 +93,8 @@ final class PushEndpoint {
     }
 
     @Override
-    public void accept(RevisionBus.Frame f) {
-      if (!done && f.namespace().equals(ns) && f.version() > since) {
+    public void committed(String namespace, long version) {
+      if (!done && namespace.equals(ns) && version > since) {
         reads.request();
       }
     }

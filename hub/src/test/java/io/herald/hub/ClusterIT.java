@@ -98,7 +98,8 @@ class ClusterIT {
     }
   }
 
-  private static WsClient client(Vertx vertx, HubNode node, String id, String ns) {
+  /** A client of {@code node} with {@code id}, subscribed to {@code ns} from scratch. */
+  static WsClient client(Vertx vertx, HubNode node, String id, String ns) {
     WsClient client = WsClient.connect(vertx, node.port, TestHub.TOKEN);
     client.hello(id);
     client.subscribe(ns, 0);

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -29,13 +30,23 @@ public final class HubNode implements AutoCloseable {
   public final String nodeId;
   public final int port;
   public final Path log;
+  /** What the process was configured with (beyond the inherited environment). */
+  public final Map<String, String> env;
   private final Process process;
 
-  private HubNode(String nodeId, int port, Path log, Process process) {
+  private HubNode(String nodeId, int port, Path log, Map<String, String> env, Process process) {
     this.nodeId = nodeId;
     this.port = port;
     this.log = log;
+    this.env = Map.copyOf(env);
     this.process = process;
+  }
+
+  /**
+   * The ports of a cluster's first node; node i gets each plus i. A bus port of 0 lets each node's
+   * event bus take any free port. {@code null} where a method takes Ports: free ports for all.
+   */
+  public record Ports(int hazelcast, int http, int bus) {
   }
 
   /** The hub jar: the system property {@code herald.hub.jar} (set by failsafe), else {@code fallback}. */
@@ -52,16 +63,26 @@ public final class HubNode implements AutoCloseable {
    * later ({@link #awaitReady}). {@code env} is its configuration (database, token, node id, ...).
    */
   public static HubNode start(Path jar, List<String> jvmOptions, int port, Map<String, String> env) throws IOException {
+    List<String> java = new ArrayList<>(jvmOptions);
+    java.addAll(List.of("-jar", jar.toString()));
+    return launch(port, java, env);
+  }
+
+  /**
+   * Starts {@code java} with {@code javaArguments} (JVM options, then a jar or a class path and a
+   * main class, then arguments) as a hub would be started: its output in a log file, HTTP on
+   * {@code port} of 127.0.0.1, configured by {@code env}.
+   */
+  public static HubNode launch(int port, List<String> javaArguments, Map<String, String> env) throws IOException {
     String nodeId = env.getOrDefault("HERALD_NODE_ID", "hub-" + port);
     Path log = Files.createTempFile("herald-" + nodeId + "-", ".log");
     List<String> command = new ArrayList<>(List.of("java"));
-    command.addAll(jvmOptions);
-    command.addAll(List.of("-jar", jar.toString()));
+    command.addAll(javaArguments);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("HERALD_HTTP_PORT", Integer.toString(port));
     pb.environment().put("HERALD_HTTP_HOST", "127.0.0.1");
     pb.environment().putAll(env);
-    return new HubNode(nodeId, port, log, pb.start());
+    return new HubNode(nodeId, port, log, env, pb.start());
   }
 
   /**
@@ -71,10 +92,20 @@ public final class HubNode implements AutoCloseable {
    */
   public static List<HubNode> startCluster(Path jar, List<String> jvmOptions, String name, List<String> nodeIds,
                                            Map<String, String> env) throws IOException {
+    return startCluster(jar, jvmOptions, name, nodeIds, env, null, id -> Map.of());
+  }
+
+  /**
+   * As {@link #startCluster(Path, List, String, List, Map)}, on {@code ports} (null: free ones),
+   * each node also getting {@code nodeEnv} of its node id (its certificate, for example).
+   */
+  public static List<HubNode> startCluster(Path jar, List<String> jvmOptions, String name, List<String> nodeIds,
+                                           Map<String, String> env, Ports ports,
+                                           Function<String, Map<String, String>> nodeEnv) throws IOException {
     int[] hz = new int[nodeIds.size()];
     List<String> members = new ArrayList<>();
     for (int i = 0; i < hz.length; i++) {
-      hz[i] = freePort();
+      hz[i] = ports == null ? freePort() : ports.hazelcast() + i;
       members.add("127.0.0.1:" + hz[i]);
     }
     List<HubNode> nodes = new ArrayList<>();
@@ -86,7 +117,11 @@ public final class HubNode implements AutoCloseable {
       own.put("HERALD_CLUSTER_HOST", "127.0.0.1");
       own.put("HERALD_CLUSTER_PORT", Integer.toString(hz[i]));
       own.put("HERALD_CLUSTER_MEMBERS", String.join(",", members));
-      nodes.add(start(jar, jvmOptions, freePort(), own));
+      if (ports != null && ports.bus() > 0) {
+        own.put("HERALD_CLUSTER_BUS_PORT", Integer.toString(ports.bus() + i));
+      }
+      own.putAll(nodeEnv.apply(nodeIds.get(i)));
+      nodes.add(start(jar, jvmOptions, ports == null ? freePort() : ports.http() + i, own));
     }
     return nodes;
   }
@@ -109,14 +144,23 @@ public final class HubNode implements AutoCloseable {
     return readyBody().body;
   }
 
+  /** The body of a GET of {@code path} (no token), or null when the node does not answer. */
+  public String get(String path) {
+    return fetch(path, 10_000).body;
+  }
+
   private record Ready(int status, String body) {
   }
 
   private Ready readyBody() {
+    return fetch("/ready", 2000);
+  }
+
+  private Ready fetch(String path, int readTimeoutMs) {
     try {
-      HttpURLConnection c = (HttpURLConnection) URI.create(url() + "/ready").toURL().openConnection();
+      HttpURLConnection c = (HttpURLConnection) URI.create(url() + path).toURL().openConnection();
       c.setConnectTimeout(500);
-      c.setReadTimeout(2000);
+      c.setReadTimeout(readTimeoutMs);
       int status = c.getResponseCode();
       try (var in = status == 200 ? c.getInputStream() : c.getErrorStream()) {
         return new Ready(status, new String(in.readAllBytes()));
@@ -161,6 +205,14 @@ public final class HubNode implements AutoCloseable {
 
   public boolean alive() {
     return process.isAlive();
+  }
+
+  /** Waits for the process to end by itself and returns its exit code. */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException(nodeId + " still running after " + timeout + ", log " + log + ":\n" + logTail());
+    }
+    return process.exitValue();
   }
 
   public long pid() {

@@ -107,7 +107,8 @@ class OpenApiTest {
         "HERALD_DB_URL", hub.db.url(), "HERALD_ADMIN_TOKEN", TestHub.TOKEN, "HERALD_NODE_ID", "routes");
     Pool pool = Database.pool(vertx, hub.db.url(), 1);
     HttpVerticle verticle = new HttpVerticle(HubOptions.fromEnv(env), pool,
-        new HubMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), ClusterStatus.SINGLE, new TokenLimits(1, 1, System::nanoTime), new FailureLog(60_000));
+        new HubMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), ClusterStatus.SINGLE, new TokenLimits(1, 1, System::nanoTime), new FailureLog(60_000),
+        new FrameCheck.Published(false));
     String id = vertx.deployVerticle(verticle).await();
     Set<String> routed = new TreeSet<>();
     try {

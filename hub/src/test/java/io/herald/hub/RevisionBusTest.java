@@ -39,6 +39,6 @@ class RevisionBusTest {
            "changes":[{"key":"a","op":"put","value":{"x":1}},{"key":"b","op":"delete"}]}"""),
           new JsonObject(frame.text()));
       ctx.completeNow();
-    })).completion().onComplete(ctx.succeeding(v -> RevisionBus.publish(vertx, r)));
+    })).completion().onComplete(ctx.succeeding(v -> RevisionBus.publish(vertx, RevisionBus.Frame.of(r))));
   }
 }

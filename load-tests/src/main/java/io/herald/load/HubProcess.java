@@ -1,5 +1,6 @@
 package io.herald.load;
 
+import io.herald.hub.ClusterCerts;
 import io.herald.hub.HubNode;
 
 import java.net.URI;
@@ -49,6 +50,11 @@ final class HubProcess implements AutoCloseable {
    * cluster of three takes 10-20 s to form on two cores). The first one drops the database on close.
    */
   static List<HubProcess> startCluster(Path jar, String dbServer, int size) throws Exception {
+    return startCluster(jar, dbServer, size, null);
+  }
+
+  /** As {@link #startCluster(Path, String, int)}, the event bus over mutual TLS with {@code certs} (null: plain). */
+  static List<HubProcess> startCluster(Path jar, String dbServer, int size, ClusterCerts certs) throws Exception {
     String database = newDatabase();
     String token = "bench-" + UUID.randomUUID();
     List<String> nodeIds = new ArrayList<>();
@@ -56,7 +62,8 @@ final class HubProcess implements AutoCloseable {
       nodeIds.add("bench-node-" + i);
     }
     List<HubProcess> out = new ArrayList<>();
-    for (HubNode node : HubNode.startCluster(jar, jvmOptions(), "herald-bench", nodeIds, env(dbServer, database, token))) {
+    for (HubNode node : HubNode.startCluster(jar, jvmOptions(), "herald-bench", nodeIds, env(dbServer, database, token),
+        null, certs == null ? id -> Map.of() : certs::env)) {
       out.add(new HubProcess(node, token, dbServer, database));
     }
     for (HubProcess h : out) {

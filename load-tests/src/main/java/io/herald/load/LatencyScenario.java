@@ -1,5 +1,6 @@
 package io.herald.load;
 
+import io.herald.hub.ClusterCerts;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -14,6 +15,8 @@ import org.HdrHistogram.Histogram;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -33,56 +36,128 @@ final class LatencyScenario {
     this.opts = opts;
   }
 
+  /** One measured configuration: a hub jar, with or without event-bus TLS. */
+  private record Variant(String label, Path jar, boolean tls) {
+  }
+
   void run() throws Exception {
     int writes = Integer.parseInt(opts.getOrDefault("writes", "2000"));
     int rate = Integer.parseInt(opts.getOrDefault("rate", "100"));
     int warmup = Integer.parseInt(opts.getOrDefault("warmup", "200"));
     String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
     int clusterSize = Integer.parseInt(opts.getOrDefault("cluster", "0"));
-    java.util.List<HubProcess> spawned = new java.util.ArrayList<>();
     String url = opts.get("url");
-    String subscriberUrl = opts.getOrDefault("subscriber-url", url);
-    String token = opts.getOrDefault("token", System.getenv("HERALD_ADMIN_TOKEN"));
     Path jar = Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar"));
-    if (url == null && clusterSize > 1) {
-      spawned.addAll(HubProcess.startCluster(jar, dbServer, clusterSize));
-      url = spawned.get(0).url;
-      subscriberUrl = spawned.get(1).url;
-      token = spawned.get(0).token;
-    } else if (url == null) {
-      spawned.add(HubProcess.start(jar, dbServer, Map.of()));
-      url = spawned.get(0).url;
-      subscriberUrl = url;
-      token = spawned.get(0).token;
+    String tls = opts.getOrDefault("tls", "false");
+    if (!List.of("false", "true", "compare").contains(tls) || (!tls.equals("false") && (clusterSize < 2 || url != null))) {
+      throw new IllegalArgumentException("--tls is false, true or compare, and needs --cluster N (N >= 2) without --url");
     }
+    List<Variant> variants = new ArrayList<>();
+    if (opts.containsKey("baseline-hub")) {
+      variants.add(new Variant("baseline", Path.of(opts.get("baseline-hub")), false));
+    }
+    if (!tls.equals("true")) {
+      variants.add(new Variant(tls.equals("compare") ? "plain" : "hub", jar, false));
+    }
+    if (!tls.equals("false")) {
+      variants.add(new Variant("tls", jar, true));
+    }
+    JsonObject report = new JsonObject()
+        .put("scenario", "latency")
+        .put("date", Instant.now().toString())
+        .put("machine", Report.machine())
+        .put("command", "java -jar load-tests/target/herald-load.jar latency " + String.join(" ", opts.entrySet().stream()
+            .filter(e -> !e.getKey().equals("token")).map(e -> "--" + e.getKey() + " " + e.getValue()).toList()))
+        .put("writes", writes).put("rate_per_s", rate).put("warmup", warmup);
     Vertx vertx = Vertx.vertx();
     try {
-      JsonObject result = measure(vertx, URI.create(url), URI.create(subscriberUrl), token, writes, rate, warmup);
-      JsonObject report = new JsonObject()
-          .put("scenario", "latency")
-          .put("date", Instant.now().toString())
-          .put("machine", Report.machine())
-          .put("command", "java -jar load-tests/target/herald-load.jar latency " + String.join(" ", opts.entrySet().stream()
-              .filter(e -> !e.getKey().equals("token")).map(e -> "--" + e.getKey() + " " + e.getValue()).toList()))
-          .put("hub", spawned.isEmpty() ? url : spawned.size() + " hub process(es) spawned from the jar, fresh database")
-          .put("topology", url.equals(subscriberUrl) ? "writer and subscriber on the same node"
-              : "writes on one node, subscriber on another")
-          .put("writes", writes).put("rate_per_s", rate).put("warmup", warmup)
-          .mergeIn(result);
+      if (url != null) {
+        String subscriberUrl = opts.getOrDefault("subscriber-url", url);
+        String token = opts.getOrDefault("token", System.getenv("HERALD_ADMIN_TOKEN"));
+        report.put("hub", url).put("topology", topology(url, subscriberUrl))
+            .mergeIn(measure(vertx, URI.create(url), URI.create(subscriberUrl), token, writes, rate, warmup, ""));
+      } else {
+        JsonObject byVariant = new JsonObject();
+        for (Variant v : variants) {
+          List<HubProcess> spawned = new ArrayList<>();
+          ClusterCerts certs = v.tls ? ClusterCerts.create(nodeIds(clusterSize)) : null;
+          try {
+            if (clusterSize > 1) {
+              spawned.addAll(HubProcess.startCluster(v.jar, dbServer, clusterSize, certs));
+            } else {
+              spawned.add(HubProcess.start(v.jar, dbServer, Map.of()));
+            }
+            String writeUrl = spawned.get(0).url;
+            String subscriberUrl = spawned.get(Math.min(1, spawned.size() - 1)).url;
+            String prefix = variants.size() > 1 ? v.label + ": " : "";
+            JsonObject result = measure(vertx, URI.create(writeUrl), URI.create(subscriberUrl), spawned.get(0).token,
+                writes, rate, warmup, prefix)
+                .put("hub", spawned.size() + " hub process(es) spawned from " + v.jar + ", fresh database"
+                    + (v.tls ? ", event bus over mutual TLS" : ""))
+                .put("topology", topology(writeUrl, subscriberUrl));
+            byVariant.put(v.label, result);
+          } finally {
+            for (HubProcess h : spawned) {
+              h.close();
+            }
+            if (certs != null) {
+              certs.delete();
+            }
+          }
+        }
+        if (variants.size() == 1) {
+          report.mergeIn(byVariant.getJsonObject(variants.get(0).label));
+        } else {
+          report.put("variants", byVariant);
+          if (byVariant.containsKey("plain") && byVariant.containsKey("tls")) {
+            report.put("tls_to_plain", ratios(byVariant.getJsonObject("tls"), byVariant.getJsonObject("plain")));
+          }
+          for (Variant v : variants) {
+            if (byVariant.containsKey("baseline") && !v.label.equals("baseline")) {
+              report.put(v.label + "_to_baseline", ratios(byVariant.getJsonObject(v.label), byVariant.getJsonObject("baseline")));
+            }
+          }
+        }
+      }
       Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "latency", report);
-      Path svg = Report.plot(file, "latency, " + report.getString("topology"), plots);
+      Path svg = Report.plot(file, "latency" + (variants.size() == 1 && report.containsKey("topology")
+          ? ", " + report.getString("topology") : ""), plots);
       print(report);
       System.out.println("report: " + file + " (plot: " + svg.getFileName() + ")");
     } finally {
       vertx.close().await();
-      for (HubProcess h : spawned) {
-        h.close();
-      }
     }
   }
 
+  private static List<String> nodeIds(int size) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      ids.add("bench-node-" + i);
+    }
+    return ids;
+  }
+
+  private static String topology(String writeUrl, String subscriberUrl) {
+    return writeUrl.equals(subscriberUrl) ? "writer and subscriber on the same node" : "writes on one node, subscriber on another";
+  }
+
+  /** {@code a} / {@code b} for p50 and p99 of each measure. */
+  private static JsonObject ratios(JsonObject a, JsonObject b) {
+    JsonObject out = new JsonObject();
+    for (String k : MEASURES) {
+      for (String p : new String[] {"p50_ms", "p99_ms"}) {
+        double denominator = b.getJsonObject(k).getDouble(p);
+        out.put(k + "_" + p.replace("_ms", ""), denominator > 0
+            ? Math.round(a.getJsonObject(k).getDouble(p) / denominator * 100) / 100.0 : null);
+      }
+    }
+    return out;
+  }
+
+  private static final String[] MEASURES = {"write_to_delta", "insert_to_delta", "write_to_201"};
+
   private JsonObject measure(Vertx vertx, URI url, URI subscriberUrl, String token, int writes, int rate,
-                                    int warmup) throws Exception {
+                             int warmup, String plotPrefix) throws Exception {
     String ns = "bench.latency." + Long.toString(System.nanoTime(), 36);
     Histogram endToEnd = new Histogram(60_000_000L, 3);
     Histogram push = new Histogram(60_000_000L, 3);
@@ -156,9 +231,11 @@ final class LatencyScenario {
     ws.close().await();
     http.close().await();
     wsClient.close().await();
-    plots.put("write sent -> delta", endToEnd);
-    plots.put("inserted -> delta", push);
-    plots.put("write sent -> 201", commit);
+    plots.put(plotPrefix + "write sent -> delta", endToEnd);
+    plots.put(plotPrefix + "inserted -> delta", push);
+    if (plotPrefix.isEmpty()) {
+      plots.put("write sent -> 201", commit); // with several variants, four series are what a plot can tell apart
+    }
     return new JsonObject()
         .put("write_to_delta", Report.percentiles(endToEnd))
         .put("insert_to_delta", Report.percentiles(push))
@@ -166,18 +243,28 @@ final class LatencyScenario {
   }
 
   private static void print(JsonObject r) {
-    System.out.printf("%nlatency: %d writes at %d/s (first %d not counted), one subscriber; %s%n",
-        r.getInteger("writes"), r.getInteger("rate_per_s"), r.getInteger("warmup"), r.getString("topology"));
-    System.out.printf("%-40s %8s %8s %8s %8s %8s%n", "measure", "p50 ms", "p90 ms", "p99 ms", "max ms", "count");
-    for (String k : new String[] {"write_to_delta", "insert_to_delta", "write_to_201"}) {
-      JsonObject p = r.getJsonObject(k);
-      String label = switch (k) {
-        case "write_to_delta" -> "write sent -> delta received";
-        case "insert_to_delta" -> "revision inserted (db clock) -> delta";
-        default -> "write sent -> 201 received";
-      };
-      System.out.printf("%-40s %8.2f %8.2f %8.2f %8.2f %8d%n", label, p.getDouble("p50_ms"), p.getDouble("p90_ms"),
-          p.getDouble("p99_ms"), p.getDouble("max_ms"), p.getLong("count"));
+    System.out.printf("%nlatency: %d writes at %d/s (first %d not counted), one subscriber%n",
+        r.getInteger("writes"), r.getInteger("rate_per_s"), r.getInteger("warmup"));
+    JsonObject variants = r.getJsonObject("variants", new JsonObject().put("", r));
+    for (String name : variants.fieldNames()) {
+      JsonObject v = variants.getJsonObject(name);
+      System.out.printf("%s%s%n", name.isEmpty() ? "" : name + ": ", v.getString("topology"));
+      System.out.printf("  %-40s %8s %8s %8s %8s %8s%n", "measure", "p50 ms", "p90 ms", "p99 ms", "max ms", "count");
+      for (String k : MEASURES) {
+        JsonObject p = v.getJsonObject(k);
+        String label = switch (k) {
+          case "write_to_delta" -> "write sent -> delta received";
+          case "insert_to_delta" -> "revision inserted (db clock) -> delta";
+          default -> "write sent -> 201 received";
+        };
+        System.out.printf("  %-40s %8.2f %8.2f %8.2f %8.2f %8d%n", label, p.getDouble("p50_ms"), p.getDouble("p90_ms"),
+            p.getDouble("p99_ms"), p.getDouble("max_ms"), p.getLong("count"));
+      }
+    }
+    for (String k : r.fieldNames()) {
+      if (k.endsWith("_to_plain") || k.endsWith("_to_baseline")) {
+        System.out.println(k + ": " + r.getJsonObject(k).encode());
+      }
     }
   }
 }

@@ -73,6 +73,9 @@ public final class LoadMain {
           --warmup N          writes not counted (default 200)
           --cluster N         spawn N clustered hubs; write on the first, subscribe on the second
           --subscriber-url U  with --url: subscribe on this hub instead (cross-node latency)
+          --tls MODE          with --cluster: false (default), true (event bus over mutual TLS, certificates
+                              made by scripts/cluster-certs.sh), or compare (plain, then TLS, in one run)
+          --baseline-hub JAR  also measure this hub jar first, in the same run (e.g. a build before a change)
 
         fanout options (spawns its hub unless --url; the floor is always spawned):
           --clients N         connected clients (default 10000)
