@@ -95,6 +95,11 @@ final class RolloutTracker {
         .compose(head -> clients.list(namespace).map(rows -> Payloads.rollout(namespace, head, rows)));
   }
 
+  /** Whether a connection of this event loop watches the rollouts of {@code namespace}. */
+  boolean watching(String namespace) {
+    return watches.containsKey(namespace);
+  }
+
   private static <T> void each(Map<String, Set<T>> byNamespace, String namespace, Consumer<T> action) {
     Set<T> set = byNamespace.get(namespace);
     if (set != null) {
