@@ -33,6 +33,8 @@ import java.util.logging.Logger;
 final class ClusterSetup {
 
   private static final Logger LOG = Logger.getLogger(ClusterSetup.class.getName());
+  /** Held so that the filter set on it lives as long as the process (JUL keeps loggers weakly). */
+  private static final Logger HAZELCAST_SYSTEM = Logger.getLogger("com.hazelcast.system");
   static final String NODE_ATTRIBUTE = "herald.node";
   /** The cluster name is the only secret a Hazelcast member joins with: off loopback, at least this long. */
   static final int MIN_SECRET_NAME_LENGTH = 16;
@@ -121,6 +123,7 @@ final class ClusterSetup {
     c.setProperty("hazelcast.phone.home.enabled", "false");
     c.setProperty("hazelcast.shutdownhook.enabled", "false"); // our own hook leaves the cluster last
     c.setProperty("hazelcast.logging.type", "jdk");
+    keepClusterNameOutOfLogs(c);
     c.setProperty("hazelcast.socket.bind.any", "false");
     c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     c.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(o.clusterHeartbeatTimeoutSeconds()));
@@ -158,6 +161,19 @@ final class ClusterSetup {
           .setTrustOptions(new PemTrustOptions().addCertPath(o.clusterTlsCa()))
           .setTrustAll(false)
           .setClientAuth(ClientAuth.REQUIRED);
+    }
+  }
+
+  /**
+   * The cluster name is the secret Hazelcast members join with, and Hazelcast would write it into
+   * every log line (its "[address] [cluster name] [version]" prefix) and print it at start.
+   */
+  private static void keepClusterNameOutOfLogs(Config c) {
+    c.setProperty("hazelcast.logging.details.enabled", "false");
+    synchronized (HAZELCAST_SYSTEM) {
+      if (HAZELCAST_SYSTEM.getFilter() == null) {
+        HAZELCAST_SYSTEM.setFilter(r -> r.getMessage() == null || !r.getMessage().startsWith("Cluster name: "));
+      }
     }
   }
 

@@ -176,7 +176,10 @@ final class Fanout {
       check.malformed(e);
       return;
     }
-    check.offer(frame);
+    // Checking a frame may cost a database read: only frames someone here would hear of are worth it.
+    if (feeds.containsKey(frame.namespace()) || !listeners.isEmpty() || rollouts.watching(frame.namespace())) {
+      check.offer(frame);
+    }
   }
 
   /** A frame {@link FrameCheck} found to be a committed revision, as committed. */

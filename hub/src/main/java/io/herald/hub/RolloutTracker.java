@@ -100,6 +100,11 @@ final class RolloutTracker {
             .map(rows -> Payloads.rollout(namespace, head, rows, staleCutoff.getAsLong())));
   }
 
+  /** Whether a connection of this event loop watches the rollouts of {@code namespace}. */
+  boolean watching(String namespace) {
+    return watches.containsKey(namespace);
+  }
+
   private static <T> void each(Map<String, Set<T>> byNamespace, String namespace, Consumer<T> action) {
     Set<T> set = byNamespace.get(namespace);
     if (set != null) {

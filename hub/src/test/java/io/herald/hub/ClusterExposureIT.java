@@ -88,6 +88,7 @@ class ClusterExposureIT {
         assertTrue(log.contains("WARNING io.herald.hub.ClusterSetup: INSECURE CLUSTER (HERALD_CLUSTER_INSECURE=true):"
             + " HERALD_CLUSTER_HOST=0.0.0.0 is not a loopback address"), "start " + start + ": " + log);
         assertTrue(log.contains("(event bus: plain TCP)"), log);
+        assertFalse(log.contains(SECRET_NAME), "the cluster name, a secret, stays out of the log: " + log);
       }
     }
   }
@@ -100,6 +101,7 @@ class ClusterExposureIT {
       String log = Files.readString(hub.log);
       assertFalse(log.contains("INSECURE"), log);
       assertTrue(log.contains("(event bus: mutual TLS)"), log);
+      assertFalse(log.contains(SECRET_NAME), "the cluster name, a secret, stays out of the log: " + log);
     }
   }
 }

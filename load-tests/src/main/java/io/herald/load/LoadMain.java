@@ -76,6 +76,8 @@ public final class LoadMain {
           --tls MODE          with --cluster: false (default), true (event bus over mutual TLS, certificates
                               made by scripts/cluster-certs.sh), or compare (plain, then TLS, in one run)
           --baseline-hub JAR  also measure this hub jar first, in the same run (e.g. a build before a change)
+          --repeat N          measure every variant N times, alternating between their hubs (all of them
+                              run throughout), and report each percentile's median over the rounds (default 1)
 
         fanout options (spawns its hub unless --url; the floor is always spawned):
           --clients N         connected clients (default 10000)
