@@ -326,7 +326,10 @@ class WebSocketPushTest {
       assertEquals(head, api.json("/v1/namespaces/" + ns).getLong("version"));
 
       // An oversized frame (over 1 MiB) ends the connection; everybody else carries on.
-      c.sendRaw("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(1024 * 1024 + 10) + "\"}");
+      // The hub may close before the client has finished writing it (a broken pipe on our side):
+      // what counts is how the connection was closed.
+      c.ws.writeTextMessage("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(1024 * 1024 + 10) + "\"}")
+          .recover(e -> io.vertx.core.Future.succeededFuture()).await();
       short status = c.awaitClose();
       assertTrue(status == 1009 || status == 1002, "closed with " + status);
     }
