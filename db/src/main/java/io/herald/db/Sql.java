@@ -28,8 +28,51 @@ final class Sql {
    */
   static final String APPEND_MANY = """
       SELECT o_index, o_version, o_created_at, o_keys, o_ops, o_values, o_state, o_detail
-      FROM herald_append_many($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[], $7::bytea[])
+      FROM herald_append_many($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[], $7::bytea[],
+                              $8::boolean[])
       ORDER BY o_index""";
+
+  /**
+   * Locks the head rows of the namespaces in $1 (those that exist) for a validated batch (V9): their
+   * head and schema state, which stay as read until the transaction ends.
+   */
+  static final String LOCK_HEADS = """
+      SELECT name, head, schema_version, has_schema FROM namespaces
+      WHERE name = ANY($1::text[]) ORDER BY name COLLATE "C" FOR UPDATE""";
+
+  /** The current entries of the namespaces in $1. */
+  static final String ENTRIES_OF = """
+      SELECT namespace, key, value::text AS value FROM entries WHERE namespace = ANY($1::text[])
+      ORDER BY namespace, key COLLATE "C\"""";
+
+  /** The schema text of each ($1[i], $2[i]) schema change. */
+  static final String SCHEMA_TEXTS = """
+      SELECT s.namespace, s.version, s.schema
+      FROM unnest($1::text[], $2::bigint[]) AS q(namespace, version)
+      JOIN namespace_schemas s ON s.namespace = q.namespace AND s.version = q.version""";
+
+  private static final String SCHEMA_COLUMNS =
+      "namespace, version, schema, at_head, allow_invalid_head, head_violations::text AS head_violations, author, "
+      + "message, created_at";
+
+  /** The namespace's current schema change, if it has one that sets a schema. */
+  static final String SCHEMA_CURRENT = "SELECT " + SCHEMA_COLUMNS + """
+       FROM namespace_schemas s
+      WHERE (s.namespace, s.version) IN (SELECT name, schema_version FROM namespaces WHERE name = $1 AND has_schema)""";
+
+  /** Schema changes newest first, with version < $2, at most $3. */
+  static final String SCHEMA_HISTORY = "SELECT " + SCHEMA_COLUMNS
+      + " FROM namespace_schemas WHERE namespace = $1 AND version < $2 ORDER BY version DESC LIMIT $3";
+
+  /** A namespace row for a schema set before the first write (head 0); nothing when it exists. */
+  static final String ENSURE_NAMESPACE = """
+      INSERT INTO namespaces (name, head) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING""";
+
+  static final String INSERT_SCHEMA = "INSERT INTO namespace_schemas (namespace, version, schema, at_head, "
+      + "allow_invalid_head, head_violations, author, message) VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8) "
+      + "RETURNING " + SCHEMA_COLUMNS;
+
+  static final String SET_SCHEMA_STATE = "UPDATE namespaces SET schema_version = $2, has_schema = $3 WHERE name = $1";
 
   /**
    * For each ($1[i], $2[i]) that is a committed revision: its commit time and its digest (null for
@@ -46,6 +89,7 @@ final class Sql {
   static final String KEY_NOT_FOUND = "HR404";
   static final String NO_REVISIONS = "HR410";
   static final String VERSION_OUT_OF_RANGE = "HR411";
+  static final String SCHEMA_PRESENT = "HR412";
 
   static final String UNIQUE_VIOLATION = "23505";
 
@@ -251,6 +295,9 @@ final class Sql {
         case VERSION_OUT_OF_RANGE -> {
           long to = call.rollbackTo() == null ? -1 : call.rollbackTo();
           return new StoreException.VersionNotFound(call.namespace(), to, Long.parseLong(pg.getDetail()));
+        }
+        case SCHEMA_PRESENT -> {
+          return new StoreException.SchemaPresent(call.namespace(), Long.parseLong(pg.getDetail()));
         }
         default -> {
           // not one of herald_append's own: a state like any other statement's

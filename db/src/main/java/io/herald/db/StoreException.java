@@ -39,6 +39,19 @@ public class StoreException extends RuntimeException {
     }
   }
 
+  /**
+   * A write sent as not validated reached a namespace that has a schema (migration V9): nothing was
+   * written; validate it against the schema and send it again with the head locked.
+   */
+  public static final class SchemaPresent extends StoreException {
+    public final long schemaVersion;
+
+    public SchemaPresent(String namespace, long schemaVersion) {
+      super("namespace '" + namespace + "' has a schema (version " + schemaVersion + ")");
+      this.schemaVersion = schemaVersion;
+    }
+  }
+
   /** Compare-and-set failed: the caller based its change on an older head. */
   public static final class VersionConflict extends StoreException {
     public final long head;
