@@ -72,8 +72,12 @@ final class HttpVerticle extends VerticleBase {
     });
     new TokensEndpoint(vertx, tokens).addRoutes(router);
     HttpClientEndpoint httpClients = new HttpClientEndpoint(store, clientState, options, metrics);
-    new NamespaceEndpoint(store, new WriteBatcher(store::appendAll, ConfigStore.MAX_BATCH, metrics.writesWaiting),
-        this::committed, limits, httpClients).addRoutes(router);
+    SchemaCheck schemaCheck = new SchemaCheck(vertx);
+    SchemaGate gate = new SchemaGate(store, schemaCheck);
+    io.herald.db.SchemaStore schemaStore = new io.herald.db.SchemaStore(pool);
+    new SchemaEndpoint(schemaStore, schemaCheck, gate).addRoutes(router);
+    new NamespaceEndpoint(store, new WriteBatcher(gate::appendAll, ConfigStore.MAX_BATCH, metrics.writesWaiting),
+        this::committed, limits, httpClients, schemaStore, schemaCheck).addRoutes(router);
     new PushEndpoint(fanout, store, limits, httpClients).addRoutes(router);
     httpClients.addRoutes(router);
     new RolloutEndpoint(store, clients, rollouts, options).addRoutes(router);

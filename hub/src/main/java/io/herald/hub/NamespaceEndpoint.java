@@ -5,6 +5,7 @@ import io.herald.db.ConfigStore;
 import io.herald.db.Revision;
 import io.herald.db.Snapshot;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,8 +36,13 @@ final class NamespaceEndpoint {
   /** Every write and rollback goes through it: one path, group-committed under load. */
   private final WriteBatcher writes;
 
+  private final io.herald.db.SchemaStore schemaStore;
+  private final SchemaCheck schemas;
+
   NamespaceEndpoint(ConfigStore store, WriteBatcher writes, Committed committed, TokenLimits limits,
-                    HttpClientEndpoint httpClients) {
+                    HttpClientEndpoint httpClients, io.herald.db.SchemaStore schemaStore, SchemaCheck schemas) {
+    this.schemaStore = schemaStore;
+    this.schemas = schemas;
     this.writes = writes;
     this.store = store;
     this.committed = committed;
@@ -52,6 +58,7 @@ final class NamespaceEndpoint {
     router.route(NS + "/*").handler(NamespaceEndpoint::refuseForms);
     router.get("/v1/namespaces").handler(this::list);
     router.get(NS).handler(read).handler(this::snapshot);
+    router.put(NS).handler(body).handler(write).handler(this::rateLimit).handler(this::importFile);
     router.post(NS + "/revisions").handler(body).handler(write).handler(this::rateLimit).handler(this::appendRevision);
     router.get(NS + "/revisions").handler(read).handler(this::history);
     router.get(NS + "/revisions/:version").handler(read).handler(this::oneRevision);
@@ -112,6 +119,11 @@ final class NamespaceEndpoint {
    * shows in {@code /clients} as an HTTP client.
    */
   private void snapshot(RoutingContext ctx) {
+    ConfigFiles.Format format = exportFormat(ctx);
+    if (format != null) {
+      export(ctx, format);
+      return;
+    }
     String ns = namespace(ctx);
     Long version = Requests.longParam(ctx, "version", null);
     String clientId = HttpClientEndpoint.pullClientId(ctx);
@@ -193,12 +205,20 @@ final class NamespaceEndpoint {
     String message = Requests.optionalString(body, "message");
     message = Limits.message(message == null ? "rollback to version " + to : message);
     Long expected = Requests.optionalVersion(body, "expected_version");
-    write(ctx, writes.submit(ConfigStore.Append.rollback(ns, to, expected, AuthHandler.principal(ctx).name(), message)),
-        null, 201);
+    ConfigStore.Append a = ConfigStore.Append.rollback(ns, to, expected, AuthHandler.principal(ctx).name(), message);
+    if (dryRun(ctx)) {
+      dryRun(ctx, a);
+      return;
+    }
+    write(ctx, writes.submit(a), null, 201);
   }
 
   /** A write: its changes are encoded once, before the commit, so their digest is stored with the revision. */
   private void append(RoutingContext ctx, String ns, List<Change> changes, Long expected, String message, int status) {
+    if (dryRun(ctx)) {
+      dryRun(ctx, ConfigStore.Append.write(ns, changes, expected, AuthHandler.principal(ctx).name(), message));
+      return;
+    }
     RevisionBus.Sealed sealed = RevisionBus.seal(changes);
     write(ctx, writes.submit(ConfigStore.Append.write(ns, sealed.changes(), expected, AuthHandler.principal(ctx).name(),
         message, sealed.sha256())), sealed.changesText(), status);
@@ -220,6 +240,218 @@ final class NamespaceEndpoint {
           ctx.json(out);
         })
         .onFailure(ctx::fail);
+  }
+
+  // ---- dry runs ---------------------------------------------------------------------------------
+
+  /** {@code ?dry_run=true}: answer what the write would do and commit nothing. */
+  private static boolean dryRun(RoutingContext ctx) {
+    String v = ctx.request().getParam("dry_run");
+    if (v == null || v.equals("false")) {
+      return false;
+    }
+    if (v.equals("true") || v.isEmpty()) {
+      return true;
+    }
+    throw ApiException.badRequest("invalid_parameter", "'dry_run' must be true or false");
+  }
+
+  private Future<Snapshot> headOrEmpty(String ns) {
+    return store.snapshot(ns).recover(e -> e instanceof io.herald.db.StoreException.NamespaceNotFound
+        ? Future.succeededFuture(new Snapshot(ns, 0, java.util.Map.of()))
+        : Future.failedFuture(e));
+  }
+
+  /**
+   * What {@code a} would do now: the version it would get, its diff against the head, the schema's
+   * verdict on the state after it, and the rollout plan (none yet: every client at once). The
+   * answer fails as the write would (409, 404, 422 with the same fields); nothing is committed.
+   */
+  private void dryRun(RoutingContext ctx, ConfigStore.Append a) {
+    String ns = a.namespace();
+    Future<Snapshot> head = headOrEmpty(ns);
+    Future<io.herald.db.SchemaChange> schema = schemaStore.current(ns);
+    Future.all(head, schema)
+        .compose(x -> SchemaGate.after(ns, head.result().version(), head.result().entries(), a, store::snapshot)
+            .map(after -> {
+              Snapshot h = head.result();
+              io.herald.db.SchemaChange sc = schema.result();
+              List<JsonObject> errors = sc == null ? List.of()
+                  : SchemaCheck.violations(schemas.validator(ns, sc.version(), sc.schema()), after);
+              JsonObject out = new JsonObject().put("dry_run", true).put("namespace", ns)
+                  .put("base", h.version()).put("version", h.version() + 1)
+                  .put("kind", a.rollbackTo() == null ? ConfigStore.KIND_WRITE : ConfigStore.KIND_ROLLBACK)
+                  .put("diff", Payloads.diff(diff(ns, h, after)).getJsonArray("changes"))
+                  .put("valid", errors.isEmpty())
+                  .put("schema_version", sc == null ? null : sc.version())
+                  .put("errors", new JsonArray(errors))
+                  // The progressive-rollout plan that would apply (issue #15); null: all clients at once.
+                  .put("rollout", null);
+              if (!errors.isEmpty()) {
+                ApiException violated = SchemaCheck.violated(ns, sc.version(), errors);
+                throw new ApiException(422, violated.code(), violated.getMessage(), out);
+              }
+              return out;
+            }))
+        .onSuccess(ctx::json)
+        .onFailure(ctx::fail);
+  }
+
+  /** The net change from {@code head} to {@code after}, as the diff endpoint reports it. */
+  static io.herald.db.Diff diff(String ns, Snapshot head, java.util.Map<String, Object> after) {
+    java.util.TreeSet<String> keys = new java.util.TreeSet<>(head.entries().keySet());
+    keys.addAll(after.keySet());
+    List<io.herald.db.Diff.Entry> out = new java.util.ArrayList<>();
+    for (String k : keys) {
+      boolean before = head.entries().containsKey(k);
+      boolean now = after.containsKey(k);
+      if (before == now && java.util.Objects.equals(head.entries().get(k), after.get(k))) {
+        continue;
+      }
+      out.add(new io.herald.db.Diff.Entry(k, before, head.entries().get(k), now, after.get(k)));
+    }
+    return new io.herald.db.Diff(ns, head.version(), head.version() + 1, out);
+  }
+
+  // ---- files in and out ---------------------------------------------------------------------------
+
+  /** {@code ?format=} or, failing that, an Accept header naming properties or YAML (JSON keeps the snapshot). */
+  private static ConfigFiles.Format exportFormat(RoutingContext ctx) {
+    ConfigFiles.Format param = ConfigFiles.Format.ofParam(ctx.request().getParam("format"));
+    if (param != null) {
+      return param;
+    }
+    String accept = ctx.request().getHeader("Accept");
+    if (accept == null) {
+      return null;
+    }
+    for (String range : accept.split(",")) {
+      ConfigFiles.Format f = ConfigFiles.Format.ofMediaType(range);
+      if (f == ConfigFiles.Format.PROPERTIES || f == ConfigFiles.Format.YAML) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  private void export(RoutingContext ctx, ConfigFiles.Format format) {
+    String ns = namespace(ctx);
+    snapshotFor(ctx, ns)
+        .onSuccess(s -> {
+          String body = switch (format) {
+            case PROPERTIES -> ConfigFiles.writeProperties(s.entries());
+            case YAML -> ConfigFiles.writeYaml(s.entries());
+            case JSON -> Payloads.entries(s.entries()).encodePrettily() + "\n";
+          };
+          ctx.response().putHeader("Content-Type", format.mediaType).putHeader("ETag", etag(s.version()))
+              .putHeader("X-Herald-Version", Long.toString(s.version())).end(body);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code PUT /v1/namespaces/{ns}} with a whole file: one revision whose changes are exactly the
+   * differences from the head (absent keys deleted); no revision when nothing differs. The changes
+   * are computed from the head read first and written with that head as the expected version, so
+   * a concurrent write makes it read again (up to three times) instead of undoing that write.
+   */
+  private void importFile(RoutingContext ctx) {
+    String ns = namespace(ctx);
+    String type = ctx.request().getHeader("Content-Type");
+    ConfigFiles.Format format = ConfigFiles.Format.ofMediaType(type);
+    if (format == null) {
+      throw new ApiException(415, "unsupported_media_type", "send the namespace as text/x-java-properties, "
+          + "application/yaml or application/json (a flat object of keys to values)");
+    }
+    java.util.Map<String, Object> file = readFile(ctx, format);
+    String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
+    Long ifMatch = Requests.ifMatch(ctx);
+    importFile(ctx, ns, file, message, ifMatch, 3);
+  }
+
+  private void importFile(RoutingContext ctx, String ns, java.util.Map<String, Object> file, String message,
+                          Long ifMatch, int triesLeft) {
+    headOrEmpty(ns).onSuccess(head -> {
+      List<Change> changes = new java.util.ArrayList<>();
+      for (io.herald.db.Diff.Entry e : diff(ns, head, file).changes()) {
+        changes.add(e.existsAfter() ? Change.put(e.key(), e.after()) : Change.delete(e.key()));
+      }
+      if (changes.size() > Limits.MAX_CHANGES) {
+        ctx.fail(ApiException.tooLarge("too_many_changes", "the file differs from the head in " + changes.size()
+            + " keys; a revision holds at most " + Limits.MAX_CHANGES));
+        return;
+      }
+      long expected = ifMatch != null ? ifMatch : head.version();
+      if (changes.isEmpty() && (ifMatch == null || ifMatch == head.version())) {
+        JsonObject out = new JsonObject().put("namespace", ns).put("version", head.version()).put("changed", false)
+            .put("change_count", 0);
+        if (dryRun(ctx)) {
+          out.put("dry_run", true).put("base", head.version()).put("diff", new JsonArray()).put("valid", true)
+              .put("errors", new JsonArray()).put("rollout", null);
+        }
+        ctx.response().putHeader("ETag", etag(head.version()));
+        ctx.json(out);
+        return;
+      }
+      String author = AuthHandler.principal(ctx).name();
+      if (dryRun(ctx)) {
+        dryRun(ctx, ConfigStore.Append.write(ns, changes, expected, author, message));
+        return;
+      }
+      RevisionBus.Sealed sealed = RevisionBus.seal(changes);
+      Future<Revision> commit = writes.submit(ConfigStore.Append.write(ns, sealed.changes(), expected, author, message,
+          sealed.sha256()));
+      commit.onFailure(e -> {
+        if (ifMatch == null && triesLeft > 1 && e instanceof io.herald.db.StoreException.VersionConflict) {
+          importFile(ctx, ns, file, message, null, triesLeft - 1); // someone wrote meanwhile: diff again
+        }
+      });
+      write(ctx, commit.recover(e -> ifMatch == null && triesLeft > 1
+              && e instanceof io.herald.db.StoreException.VersionConflict ? Promise.<Revision>promise().future()
+              : Future.failedFuture(e)),
+          sealed.changesText(), 200);
+    }).onFailure(ctx::fail);
+  }
+
+  /** The body as a namespace: keys checked, values as Herald stores them. */
+  private static java.util.Map<String, Object> readFile(RoutingContext ctx, ConfigFiles.Format format) {
+    io.vertx.core.buffer.Buffer raw = ctx.body().buffer();
+    String text = raw == null ? "" : utf8(raw.getBytes());
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    switch (format) {
+      case PROPERTIES -> {
+        for (ConfigFiles.Property p : ConfigFiles.readProperties(text)) {
+          if (!Limits.KEY.matcher(p.key()).matches()) {
+            throw ConfigFiles.invalid("invalid_key", "key " + Limits.quoteShort(p.key())
+                + " must match [A-Za-z0-9][A-Za-z0-9._/-]{0,255}", p.line(), p.column());
+          }
+          out.put(p.key(), ConfigFiles.propertyValue(p.value()));
+        }
+      }
+      case YAML -> out.putAll(ConfigFiles.readYaml(text));
+      case JSON -> {
+        Object body = Requests.jsonBody(ctx);
+        if (!(body instanceof JsonObject o)) {
+          throw ApiException.badRequest("invalid_request", "a JSON namespace file is one object of keys to values");
+        }
+        o.forEach(e -> out.put(e.getKey(), e.getValue()));
+      }
+    }
+    for (java.util.Map.Entry<String, Object> e : out.entrySet()) {
+      Limits.key(e.getKey());
+      Limits.value(e.getKey(), e.getValue());
+    }
+    return out;
+  }
+
+  private static String utf8(byte[] bytes) {
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw ApiException.badRequest("invalid_encoding", "the file must be UTF-8 text");
+    }
   }
 
   private void history(RoutingContext ctx) {
