@@ -75,9 +75,9 @@ final class HttpVerticle extends VerticleBase {
     SchemaCheck schemaCheck = new SchemaCheck(vertx);
     SchemaGate gate = new SchemaGate(store, schemaCheck);
     io.herald.db.SchemaStore schemaStore = new io.herald.db.SchemaStore(pool);
-    new SchemaEndpoint(schemaStore, schemaCheck, gate).addRoutes(router);
     new NamespaceEndpoint(store, new WriteBatcher(gate::appendAll, ConfigStore.MAX_BATCH, metrics.writesWaiting),
         this::committed, limits, httpClients, schemaStore, schemaCheck).addRoutes(router);
+    new SchemaEndpoint(schemaStore, schemaCheck, gate).addRoutes(router);
     new PushEndpoint(fanout, store, limits, httpClients).addRoutes(router);
     httpClients.addRoutes(router);
     new RolloutEndpoint(store, clients, rollouts, options).addRoutes(router);

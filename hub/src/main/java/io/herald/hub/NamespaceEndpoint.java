@@ -287,6 +287,7 @@ final class NamespaceEndpoint {
                   .put("errors", new JsonArray(errors))
                   // The progressive-rollout plan that would apply (issue #15); null: all clients at once.
                   .put("rollout", null);
+              ctx.response().putHeader("ETag", etag(h.version()));
               if (!errors.isEmpty()) {
                 ApiException violated = SchemaCheck.violated(ns, sc.version(), errors);
                 throw new ApiException(422, violated.code(), violated.getMessage(), out);
@@ -338,13 +339,20 @@ final class NamespaceEndpoint {
     String ns = namespace(ctx);
     snapshotFor(ctx, ns)
         .onSuccess(s -> {
-          String body = switch (format) {
-            case PROPERTIES -> ConfigFiles.writeProperties(s.entries());
-            case YAML -> ConfigFiles.writeYaml(s.entries());
-            case JSON -> Payloads.entries(s.entries()).encodePrettily() + "\n";
-          };
+          String body;
+          try {
+            body = switch (format) {
+              case PROPERTIES -> ConfigFiles.writeProperties(s.entries());
+              case YAML -> ConfigFiles.writeYaml(s.entries());
+              case JSON -> Payloads.entries(s.entries()).encodePrettily() + "\n";
+            };
+          } catch (ApiException e) {
+            ctx.fail(e);
+            return;
+          }
           ctx.response().putHeader("Content-Type", format.mediaType).putHeader("ETag", etag(s.version()))
-              .putHeader("X-Herald-Version", Long.toString(s.version())).end(body);
+              .putHeader("X-Herald-Version", Long.toString(s.version()))
+              .putHeader("X-Herald-Digest", ContentDigest.of(s.entries())).end(body);
         })
         .onFailure(ctx::fail);
   }
@@ -366,18 +374,18 @@ final class NamespaceEndpoint {
     java.util.Map<String, Object> file = readFile(ctx, format);
     String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
     Long ifMatch = Requests.ifMatch(ctx);
-    importFile(ctx, ns, file, message, ifMatch, 3);
+    importFile(ctx, ns, file, message, ifMatch, dryRun(ctx), 3);
   }
 
   private void importFile(RoutingContext ctx, String ns, java.util.Map<String, Object> file, String message,
-                          Long ifMatch, int triesLeft) {
+                          Long ifMatch, boolean dry, int triesLeft) {
     headOrEmpty(ns).onSuccess(head -> {
       List<Change> changes = new java.util.ArrayList<>();
       for (io.herald.db.Diff.Entry e : diff(ns, head, file).changes()) {
         changes.add(e.existsAfter() ? Change.put(e.key(), e.after()) : Change.delete(e.key()));
       }
       if (changes.size() > Limits.MAX_CHANGES) {
-        ctx.fail(ApiException.tooLarge("too_many_changes", "the file differs from the head in " + changes.size()
+        ctx.fail(ApiException.unprocessable("too_many_changes", "the file differs from the head in " + changes.size()
             + " keys; a revision holds at most " + Limits.MAX_CHANGES));
         return;
       }
@@ -385,7 +393,7 @@ final class NamespaceEndpoint {
       if (changes.isEmpty() && (ifMatch == null || ifMatch == head.version())) {
         JsonObject out = new JsonObject().put("namespace", ns).put("version", head.version()).put("changed", false)
             .put("change_count", 0);
-        if (dryRun(ctx)) {
+        if (dry) {
           out.put("dry_run", true).put("base", head.version()).put("diff", new JsonArray()).put("valid", true)
               .put("errors", new JsonArray()).put("rollout", null);
         }
@@ -394,7 +402,7 @@ final class NamespaceEndpoint {
         return;
       }
       String author = AuthHandler.principal(ctx).name();
-      if (dryRun(ctx)) {
+      if (dry) {
         dryRun(ctx, ConfigStore.Append.write(ns, changes, expected, author, message));
         return;
       }
@@ -403,7 +411,7 @@ final class NamespaceEndpoint {
           sealed.sha256()));
       commit.onFailure(e -> {
         if (ifMatch == null && triesLeft > 1 && e instanceof io.herald.db.StoreException.VersionConflict) {
-          importFile(ctx, ns, file, message, null, triesLeft - 1); // someone wrote meanwhile: diff again
+          importFile(ctx, ns, file, message, null, false, triesLeft - 1); // someone wrote meanwhile: diff again
         }
       });
       write(ctx, commit.recover(e -> ifMatch == null && triesLeft > 1

@@ -65,6 +65,15 @@ class OpenApiTest {
   private static final Set<String> NOT_PROVOKED_CODES = Set.of("database_unavailable", "internal");
   private static final Set<String> NOT_PROVOKED = Set.of("GET /ready 503");
   private static final Set<String> CODES_WITH_HEAD = Set.of("version_conflict", "version_not_found");
+  /** Error codes whose body may carry details beyond error and message (DetailedError). */
+  private static final Map<String, Set<String>> CODE_DETAILS = Map.of(
+      "schema_violation", Set.of("errors", "schema_version", "head", "dry_run", "namespace", "base", "version", "kind",
+          "diff", "valid", "rollout"),
+      "invalid_schema", Set.of("errors"),
+      "invalid_yaml", Set.of("line", "column"),
+      "invalid_properties", Set.of("line", "column"),
+      "duplicate_key", Set.of("line", "column"),
+      "invalid_key", Set.of("line", "column"));
   private static final String NS = "/v1/namespaces/api.ns";
   private static final String JSON = "application/json";
 
@@ -177,7 +186,9 @@ class OpenApiTest {
         List.of("GET", NS + "/clients", ""), List.of("GET", NS + "/versions/1/acks", ""),
         List.of("POST", NS + "/versions/1/acks", "{\"client_id\":\"c\",\"status\":\"applied\"}"), List.of("GET", "/v1/ws", ""),
         List.of("POST", "/v1/tokens", tokenRequest("t", "client", "a.*")), List.of("GET", "/v1/tokens", ""),
-        List.of("DELETE", "/v1/tokens/" + revoked, ""), List.of("GET", "/v1/audit", ""));
+        List.of("DELETE", "/v1/tokens/" + revoked, ""), List.of("GET", "/v1/audit", ""), List.of("PUT", NS, "{}"),
+        List.of("GET", NS + "/schema", ""), List.of("PUT", NS + "/schema", "{}"), List.of("DELETE", NS + "/schema", ""),
+        List.of("GET", NS + "/schema/history", ""));
     for (List<String> s : samples) {
       String body = s.get(2).isEmpty() ? null : s.get(2);
       check(call(s.get(0), s.get(1), null, body), 401, "unauthorized");
@@ -366,6 +377,8 @@ class OpenApiTest {
     check(call("GET", "/v1/audit?limit=5", TestHub.TOKEN, null), 200, null);
     check(call("GET", "/v1/audit?limit=0", TestHub.TOKEN, null), 400, "invalid_parameter");
 
+    schemasAndFiles(writer, tooLarge, hugeValue, longMessage, form);
+
     // No token
     for (String path : List.of("/health", "/ready", "/metrics", "/openapi.yaml", "/")) {
       check(call("GET", path, null, null), 200, null);
@@ -386,6 +399,105 @@ class OpenApiTest {
       }
     }
     assertTrue(problems.isEmpty(), problems.size() + " problems:\n" + String.join("\n", problems));
+  }
+
+  /** Schemas, dry runs and files (issue #16), on namespaces of their own. */
+  private void schemasAndFiles(String writer, String tooLarge, String hugeValue, String longMessage, String form) {
+    String sns = "/v1/namespaces/api.schema";
+    String fns = "/v1/namespaces/api.files";
+    String props = "text/x-java-properties";
+    check(call("POST", sns + "/revisions", TestHub.TOKEN, changes("n", 50).encode()), 201, null);
+    check(call("POST", sns + "/revisions", TestHub.TOKEN, changes("n", 5).encode()), 201, null);
+    JsonObject schema = new JsonObject().put("type", "object").put("required", new JsonArray().add("n"))
+        .put("properties", new JsonObject().put("n", new JsonObject().put("type", "integer").put("maximum", 10)));
+
+    // PUT/GET/DELETE schema, history
+    check(call("GET", sns + "/schema", TestHub.TOKEN, null), 404, "schema_not_found");
+    check(call("DELETE", sns + "/schema", TestHub.TOKEN, null), 404, "schema_not_found");
+    check(call("PUT", sns + "/schema", TestHub.TOKEN, new JsonObject().put("schema", schema).encode(),
+        "Content-Type", JSON), 200, null);
+    check(call("GET", sns + "/schema", TestHub.TOKEN, null), 200, null);
+    check(call("GET", "/v1/namespaces/Bad/schema", TestHub.TOKEN, null), 400, "invalid_namespace");
+    check(call("PUT", "/v1/namespaces/Bad/schema", TestHub.TOKEN, "{}", "Content-Type", JSON), 400, "invalid_namespace");
+    check(call("PUT", sns + "/schema", TestHub.TOKEN, "{", "Content-Type", JSON), 400, "invalid_json");
+    check(call("PUT", sns + "/schema", TestHub.TOKEN, "[]", "Content-Type", JSON), 400, "invalid_request");
+    check(call("PUT", sns + "/schema", TestHub.TOKEN, "{\"schema\":{\"type\":7}}", "Content-Type", JSON), 400,
+        "invalid_schema");
+    check(call("PUT", sns + "/schema", TestHub.TOKEN, new JsonObject().put("schema", new JsonObject()
+        .put("description", "d".repeat(70_000))).encode(), "Content-Type", JSON), 400, "schema_too_large");
+    check(call("PUT", sns + "/schema", TestHub.TOKEN, "x".repeat(SchemaEndpoint.MAX_BODY_BYTES + 1),
+        "Content-Type", JSON), 413, "payload_too_large");
+    check(call("PUT", sns + "/schema", TestHub.TOKEN, "a=1", "Content-Type", form), 415, "unsupported_media_type");
+    check(call("PUT", sns + "/schema", TestHub.TOKEN, "{\"schema\":{\"properties\":{\"n\":{\"type\":\"string\"}}}}",
+        "Content-Type", JSON), 422, "schema_violation");
+    check(call("PUT", sns + "/schema", TestHub.TOKEN, new JsonObject().put("schema", schema).put("message", longMessage)
+        .encode(), "Content-Type", JSON), 422, "message_too_long");
+    check(call("GET", sns + "/schema/history", TestHub.TOKEN, null), 200, null);
+    check(call("GET", "/v1/namespaces/Bad/schema/history", TestHub.TOKEN, null), 400, "invalid_namespace");
+    check(call("GET", sns + "/schema/history?limit=0", TestHub.TOKEN, null), 400, "invalid_parameter");
+
+    // Writes judged against it, and dry runs
+    check(call("POST", sns + "/revisions", TestHub.TOKEN, changes("n", 50).encode()), 422, "schema_violation");
+    check(call("POST", sns + "/revisions?dry_run=true", TestHub.TOKEN, changes("n", 6).encode()), 200, null);
+    check(call("POST", sns + "/revisions?dry_run=true", TestHub.TOKEN, changes("n", 60).encode()), 422, "schema_violation");
+    check(call("PUT", sns + "/entries/n", TestHub.TOKEN, "50", "Content-Type", JSON), 422, "schema_violation");
+    check(call("PUT", sns + "/entries/n?dry_run=true", TestHub.TOKEN, "7", "Content-Type", JSON), 200, null);
+    check(call("DELETE", sns + "/entries/n", TestHub.TOKEN, null), 422, "schema_violation");
+    check(call("DELETE", sns + "/entries/n?dry_run=true", TestHub.TOKEN, null), 422, "schema_violation");
+    check(call("POST", sns + "/rollback", TestHub.TOKEN, "{\"to_version\":1}"), 422, "schema_violation");
+    check(call("POST", sns + "/rollback?dry_run=true", TestHub.TOKEN, "{\"to_version\":2}"), 200, null);
+    check(call("POST", sns + "/rollback?dry_run=x", TestHub.TOKEN, "{\"to_version\":2}"), 400, "invalid_parameter");
+    check(call("PUT", sns, TestHub.TOKEN, "n=50\n", "Content-Type", props), 422, "schema_violation");
+    check(call("DELETE", sns + "/schema", TestHub.TOKEN, null, "X-Herald-Message", longMessage), 422, "message_too_long");
+    check(call("DELETE", sns + "/schema", TestHub.TOKEN, null, "X-Herald-Message", "\u00ff"), 400, "invalid_header");
+    check(call("DELETE", "/v1/namespaces/Bad/schema", TestHub.TOKEN, null), 400, "invalid_namespace");
+    check(call("DELETE", sns + "/schema", TestHub.TOKEN, null), 200, null);
+
+    // Files in and out
+    check(call("PUT", fns, TestHub.TOKEN, "a=1\nb=two\n", "Content-Type", props), 200, null);
+    check(call("PUT", fns, TestHub.TOKEN, "a: 1\nb: two\n", "Content-Type", "application/yaml"), 200, null);
+    check(call("PUT", fns + "?dry_run=true", TestHub.TOKEN, "{\"a\":2}", "Content-Type", JSON), 200, null);
+    check(call("GET", fns + "?format=properties", TestHub.TOKEN, null), 200, null);
+    check(call("GET", fns, TestHub.TOKEN, null, "Accept", "application/yaml"), 200, null);
+    check(call("GET", fns + "?format=json", TestHub.TOKEN, null), 200, null);
+    check(call("PUT", fns + "/entries/o", TestHub.TOKEN, "{\"x\":1}", "Content-Type", JSON), 200, null);
+    check(call("GET", fns + "?format=yaml", TestHub.TOKEN, null), 406, "not_representable");
+    check(call("PUT", "/v1/namespaces/Bad", TestHub.TOKEN, "a=1", "Content-Type", props), 400, "invalid_namespace");
+    check(call("PUT", fns, TestHub.TOKEN, "a=\\u12G4", "Content-Type", props), 400, "invalid_properties");
+    check(call("PUT", fns, TestHub.TOKEN, "a: [1", "Content-Type", "application/yaml"), 400, "invalid_yaml");
+    check(call("PUT", fns, TestHub.TOKEN, "a=1\na=2\n", "Content-Type", props), 400, "duplicate_key");
+    check(call("PUT", fns, TestHub.TOKEN, "-a=1\n", "Content-Type", props), 400, "invalid_key");
+    check(call("PUT", fns, TestHub.TOKEN, "{", "Content-Type", JSON), 400, "invalid_json");
+    check(call("PUT", fns, TestHub.TOKEN, "[]", "Content-Type", JSON), 400, "invalid_request");
+    check(call("PUT", fns, TestHub.TOKEN, "{\"k\":1e400}", "Content-Type", JSON), 400, "invalid_value");
+    check(answer("PUT", fns, Buffer.buffer(new byte[] {'a', '=', (byte) 0xff}), "Content-Type", props), 400,
+        "invalid_encoding");
+    check(call("PUT", fns + "?dry_run=x", TestHub.TOKEN, "a=1", "Content-Type", props), 400, "invalid_parameter");
+    check(call("PUT", fns, TestHub.TOKEN, "a=1", "Content-Type", props, "X-Herald-Message", "\u00ff"), 400,
+        "invalid_header");
+    check(call("PUT", fns, TestHub.TOKEN, "a=1", "Content-Type", props, "If-Match", "\"1\""), 409, "version_conflict");
+    check(call("PUT", fns, TestHub.TOKEN, tooLarge, "Content-Type", props), 413, "payload_too_large");
+    check(call("PUT", fns, TestHub.TOKEN, "{\"k\":" + hugeValue + "}", "Content-Type", JSON), 413, "value_too_large");
+    check(call("PUT", fns, TestHub.TOKEN, "a=1", "Content-Type", "text/plain"), 415, "unsupported_media_type");
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i <= Limits.MAX_CHANGES; i++) {
+      many.append("k").append(i).append("=1\n");
+    }
+    check(call("PUT", fns, TestHub.TOKEN, many.toString(), "Content-Type", props), 422, "too_many_changes");
+    check(call("PUT", fns, TestHub.TOKEN, "a=1", "Content-Type", props, "X-Herald-Message", longMessage), 422,
+        "message_too_long");
+    check(rateLimited(writer, "PUT", "/v1/namespaces/rl.ns"), 429, "rate_limited");
+  }
+
+  /** A request with a body of raw bytes, as the admin token. */
+  private Answer answer(String method, String uri, Buffer body, String... headers) {
+    HttpRequest<Buffer> r = web.request(HttpMethod.valueOf(method), uri);
+    r.bearerTokenAuthentication(TestHub.TOKEN);
+    for (int i = 0; i < headers.length; i += 2) {
+      r.putHeader(headers[i], headers[i + 1]);
+    }
+    HttpResponse<Buffer> res = r.sendBuffer(body).await();
+    return new Answer(method, uri, res.statusCode(), res.headers(), res.body() == null ? Buffer.buffer() : res.body());
   }
 
   // ---- requests ----
@@ -506,8 +618,12 @@ class OpenApiTest {
         problems.add(call + ": error code " + code + " is not documented for this status " + codes);
       }
       Set<String> expectedKeys = CODES_WITH_HEAD.contains(code) ? Set.of("error", "message", "head") : Set.of("error", "message");
-      if (!((JsonObject) body).fieldNames().equals(expectedKeys)) {
-        problems.add(call + ": an error body must hold exactly " + expectedKeys + ": " + shorten(a.body()));
+      Set<String> keys = ((JsonObject) body).fieldNames();
+      Set<String> allowed = new TreeSet<>(expectedKeys);
+      allowed.addAll(CODE_DETAILS.getOrDefault(code, Set.of()));
+      if (!keys.containsAll(expectedKeys) || !allowed.containsAll(keys)) {
+        problems.add(call + ": an error body must hold " + expectedKeys + " and nothing beyond " + allowed + ": "
+            + shorten(a.body()));
       }
     }
   }
