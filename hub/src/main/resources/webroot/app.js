@@ -17,6 +17,7 @@ const MESSAGES = {
   value_too_large: 'That value is larger than 64 KiB.',
   payload_too_large: 'That change is larger than 1 MiB.',
   database_unavailable: 'The database is not answering right now. Try again in a moment.',
+  schema_violation: 'The namespace would violate its schema; nothing was committed.',
 };
 
 function say(text, isError) {
@@ -33,7 +34,7 @@ async function api(method, path, body, headers) {
   const init = { method, headers: Object.assign({ Authorization: 'Bearer ' + state.token }, headers || {}) };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    init.headers['Content-Type'] = 'application/json';
+    if (!init.headers['Content-Type']) init.headers['Content-Type'] = 'application/json';
   }
   let res;
   try {
@@ -224,14 +225,18 @@ async function loadNamespace(ns, keepEditor) {
   }
   try {
     const [snap, history] = await Promise.all([
-      api('GET', '/v1/namespaces/' + ns), api('GET', '/v1/namespaces/' + ns + '/revisions?limit=50')]);
+      api('GET', '/v1/namespaces/' + ns), api('GET', '/v1/namespaces/' + ns + '/revisions?limit=50')
+        .catch((e) => (e.error === 'namespace_not_found' ? { revisions: [] } : Promise.reject(e)))]);
     state.head = snap.version;
     state.entries = snap.entries;
     $('#detail').hidden = false;
     $('#detail-title').textContent = ns;
     $('#detail-version').textContent = 'Version ' + snap.version;
-    $('#entries-table tbody').replaceChildren(...Object.entries(snap.entries).map(([k, v]) => row([
-      k, code(JSON.stringify(v)), button('Edit', 'Edit ' + k, () => edit(k))])));
+    $('#entries-table tbody').replaceChildren(...Object.entries(snap.entries).map(([k, v]) => {
+      const tr = row([k, code(JSON.stringify(v)), button('Edit', 'Edit ' + k, () => edit(k))]);
+      tr.dataset.key = k;
+      return tr;
+    }));
     $('#history-table tbody').replaceChildren(...history.revisions.map((r) => row([
       String(r.version), r.kind + (r.rollback_to ? ' to v' + r.rollback_to : ''), r.author,
       new Date(r.created_at).toLocaleString(), r.message,
@@ -241,8 +246,9 @@ async function loadNamespace(ns, keepEditor) {
     $('#diff-from').value = Math.max(0, snap.version - 1);
     if (!keepEditor) {
       $('#conflict').hidden = true;
+      $('#preview').hidden = true;
     }
-    await loadNamespaces();
+    await Promise.all([loadNamespaces(), loadSchema(ns)]);
   } catch (e) {
     say(explain(e), true);
   }
@@ -262,25 +268,198 @@ function edit(key) {
   $('#edit-value').focus();
 }
 
-async function commit(key, valueText, message, ifMatch) {
-  try {
-    const r = await api('PUT', '/v1/namespaces/' + state.ns + '/entries/' + key, valueText,
-      { 'If-Match': '"' + ifMatch + '"', 'X-Herald-Message': message });
-    say('Committed version ' + r.version + '.');
-    $('#conflict').hidden = true;
-    await loadNamespace(state.ns);
-  } catch (e) {
-    if (e.error === 'version_conflict') {
-      state.pendingEdit = { key, valueText, message, head: e.head };
-      $('#conflict-text').textContent = 'Version ' + e.head + ' was committed while you edited (you started from version '
-        + ifMatch + '). Reload it, or commit your value on top of it.';
-      $('#conflict').hidden = false;
-      say(MESSAGES.version_conflict, true);
-    } else {
-      say(explain(e), true);
+// ---- dry runs: every edit and import is previewed (diff, schema verdict) before it is committed ----
+
+// The key a violation's JSON pointer names: its first segment, unescaped (RFC 6901).
+function keyOf(pointer) {
+  const first = (pointer || '').split('/')[1];
+  return first === undefined ? '' : first.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function showErrors(list, errors) {
+  list.replaceChildren(...(errors || []).map((v) => {
+    const li = document.createElement('li');
+    li.textContent = (v.pointer ? keyOf(v.pointer) + ' (' + v.pointer + '): ' : '') + v.message;
+    return li;
+  }));
+}
+
+// Marks the entries' rows that a violation names, with its message under the key.
+function markInvalid(errors) {
+  for (const tr of document.querySelectorAll('#entries-table tbody tr')) {
+    const mine = (errors || []).filter((v) => keyOf(v.pointer) === tr.dataset.key);
+    tr.classList.toggle('invalid', mine.length > 0);
+    tr.querySelectorAll('.row-error').forEach((el) => el.remove());
+    if (mine.length) {
+      const note = document.createElement('div');
+      note.className = 'row-error error';
+      note.textContent = mine.map((v) => v.message).join('; ');
+      tr.firstChild.appendChild(note);
     }
   }
 }
+
+// Runs the request as a dry run and shows its prediction; `run` commits it for real when confirmed.
+async function preview(title, request, run) {
+  $('#conflict').hidden = true;
+  let p;
+  try {
+    p = await request(true);
+  } catch (e) {
+    if (e.error !== 'schema_violation' || !e.dry_run) throw e;
+    p = e;
+  }
+  const fmt = (c, side) => (side in c ? JSON.stringify(c[side]) : '');
+  $('#preview-title').textContent = title;
+  $('#preview-table tbody').replaceChildren(...(p.diff || []).map((c) => row([c.key, c.change, fmt(c, 'old_value'), fmt(c, 'value')])));
+  const changed = p.changed === false ? 'It changes nothing; no version would be written.'
+    : 'It would become version ' + p.version + ' (' + (p.diff || []).length
+      + ((p.diff || []).length === 1 ? ' key changes).' : ' keys change).');
+  $('#preview-text').textContent = p.valid ? changed : 'Refused by the schema (version ' + p.schema_version
+    + '): fix the values marked below. ' + changed;
+  showErrors($('#preview-errors'), p.errors);
+  markInvalid(p.errors);
+  $('#preview-confirm').hidden = !p.valid || p.changed === false;
+  $('#preview').hidden = false;
+  state.pendingRun = run;
+  $('#edit-error').textContent = '';
+  if (!p.valid) {
+    $('#edit-error').textContent = p.errors.map((v) => keyOf(v.pointer) + ': ' + v.message).join('; ');
+    say(MESSAGES.schema_violation, true);
+  } else {
+    say('Previewed: confirm to commit.');
+  }
+}
+
+$('#preview-confirm').addEventListener('click', async () => {
+  const run = state.pendingRun;
+  state.pendingRun = null;
+  $('#preview').hidden = true;
+  if (run) await run();
+});
+$('#preview-cancel').addEventListener('click', () => {
+  state.pendingRun = null;
+  $('#preview').hidden = true;
+  markInvalid([]);
+  say('');
+});
+
+async function commit(key, valueText, message, ifMatch) {
+  const path = '/v1/namespaces/' + state.ns + '/entries/' + key;
+  const headers = { 'If-Match': '"' + ifMatch + '"', 'X-Herald-Message': message };
+  try {
+    await preview('Commit ' + key, () => api('PUT', path + '?dry_run=true', valueText, headers), async () => {
+      try {
+        const r = await api('PUT', path, valueText, headers);
+        say('Committed version ' + r.version + '.');
+        await loadNamespace(state.ns);
+      } catch (e) {
+        failed(e, key, valueText, message, ifMatch);
+      }
+    });
+  } catch (e) {
+    failed(e, key, valueText, message, ifMatch);
+  }
+}
+
+function failed(e, key, valueText, message, ifMatch) {
+  if (e.error === 'version_conflict') {
+    state.pendingEdit = { key, valueText, message, head: e.head };
+    $('#conflict-text').textContent = 'Version ' + e.head + ' was committed while you edited (you started from version '
+      + ifMatch + '). Reload it, or commit your value on top of it.';
+    $('#conflict').hidden = false;
+    say(MESSAGES.version_conflict, true);
+  } else {
+    if (e.errors) markInvalid(e.errors);
+    say(explain(e), true);
+  }
+}
+
+// ---- import a file ----
+
+function fileType(name) {
+  if (/\.properties$/i.test(name)) return 'text/x-java-properties';
+  if (/\.ya?ml$/i.test(name)) return 'application/yaml';
+  if (/\.json$/i.test(name)) return 'application/json';
+  return null;
+}
+
+$('#import-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const file = $('#import-file').files[0];
+  if (!file) return;
+  const type = fileType(file.name);
+  if (!type) {
+    say('Import a .properties, .yaml, .yml or .json file.', true);
+    return;
+  }
+  const text = await file.text();
+  const path = '/v1/namespaces/' + state.ns;
+  const headers = { 'Content-Type': type, 'If-Match': '"' + state.head + '"', 'X-Herald-Message': 'import ' + file.name };
+  try {
+    await preview('Import ' + file.name, () => api('PUT', path + '?dry_run=true', text, headers), async () => {
+      try {
+        const r = await api('PUT', path, text, headers);
+        say('Imported ' + file.name + ': version ' + r.version + '.');
+        await loadNamespace(state.ns);
+      } catch (e) {
+        say(explain(e), true);
+      }
+    });
+  } catch (e) {
+    say(explain(e) + (e.line ? ' (line ' + e.line + ', column ' + e.column + ')' : ''), true);
+  }
+});
+
+// ---- schema ----
+
+async function loadSchema(ns) {
+  let current = null;
+  try {
+    current = await api('GET', '/v1/namespaces/' + ns + '/schema');
+  } catch (e) {
+    if (e.error !== 'schema_not_found') throw e;
+  }
+  const history = await api('GET', '/v1/namespaces/' + ns + '/schema/history');
+  $('#schema-version').textContent = current ? 'Schema version ' + current.version + ', set by ' + current.author
+    + ' at namespace version ' + current.at_head + '.' : 'No schema: any value is accepted.';
+  $('#schema-text').textContent = current ? JSON.stringify(current.schema, null, 2) : '';
+  $('#schema-text').hidden = !current;
+  if (document.activeElement !== $('#schema-edit') && !$('#schema-edit').dataset.dirty) {
+    $('#schema-edit').value = current ? JSON.stringify(current.schema, null, 2) : '';
+  }
+  $('#schema-history tbody').replaceChildren(...history.changes.map((c) => row([String(c.version), String(c.at_head),
+    c.author, new Date(c.created_at).toLocaleString(),
+    (c.removed ? 'removed' : c.allow_invalid_head ? 'set although the entries violated it ('
+      + c.head_violations.length + ')' : 'set') + (c.message ? ': ' + c.message : '')])));
+}
+
+$('#schema-edit').addEventListener('input', () => { $('#schema-edit').dataset.dirty = '1'; });
+
+$('#schema-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  let schema;
+  try {
+    schema = JSON.parse($('#schema-edit').value);
+  } catch (e) {
+    $('#schema-errors').replaceChildren();
+    say('The schema is not valid JSON: ' + e.message, true);
+    return;
+  }
+  try {
+    const r = await api('PUT', '/v1/namespaces/' + state.ns + '/schema',
+      { schema, allow_invalid_head: $('#schema-allow-invalid').checked, message: 'set from the admin page' });
+    delete $('#schema-edit').dataset.dirty;
+    showErrors($('#schema-errors'), []);
+    markInvalid([]);
+    say('Schema version ' + r.version + ' is in force.');
+    await loadSchema(state.ns);
+  } catch (e) {
+    showErrors($('#schema-errors'), e.errors);
+    if (e.error === 'schema_violation') markInvalid(e.errors);
+    say(e.error === 'schema_violation' ? 'The current entries violate this schema (marked above).' : explain(e), true);
+  }
+});
 
 $('#editor').addEventListener('submit', async (ev) => {
   ev.preventDefault();

@@ -133,6 +133,11 @@ class AdminPageTest {
     type("#edit-value", "\"bonjour\"");
     type("#edit-message", "say it in French");
     browser.findElement(By.id("commit")).click();
+    // A dry run first: the diff preview, nothing committed until confirmed.
+    textAppears("#preview-text", "It would become version 2");
+    textAppears("#preview-table", "\"bonjour\"");
+    assertEquals(1, api.json("/v1/namespaces/" + ns).getLong("version"));
+    visible("#preview-confirm").click();
     textAppears("#detail-version", "Version 2");
     textAppears("#entries-table", "\"bonjour\"");
     textAppears("#history-table", "say it in French");
@@ -153,6 +158,7 @@ class AdminPageTest {
     browser.findElement(By.id("commit")).click();
     textAppears("#conflict-text", "Version 3 was committed while you edited");
     browser.findElement(By.id("conflict-retry")).click();
+    visible("#preview-confirm").click();
     textAppears("#detail-version", "Version 4");
     assertEquals("salut", api.json("/v1/namespaces/" + ns).getJsonObject("entries").getString("greeting"));
 
@@ -205,5 +211,63 @@ class AdminPageTest {
 
     browser.findElement(By.id("sign-out")).click();
     visible("#token");
+  }
+
+  @Test
+  @DisplayName("a schema set from the page, an invalid edit refused at its key, a previewed edit and a file import")
+  void schemaPreviewAndImport() throws Exception {
+    String ns = "billing.prod";
+    api.write(ns, "db/pool", 10, "mode", "fast");
+    browser.get("http://127.0.0.1:" + hub.port() + "/");
+    if (!browser.findElements(By.id("token")).isEmpty() && browser.findElement(By.id("token")).isDisplayed()) {
+      type("#token", TestHub.TOKEN);
+      browser.findElement(By.cssSelector("#sign-in button")).click();
+    }
+    visible("#namespace-list button[data-ns='" + ns + "']").click();
+    textAppears("#detail-title", ns);
+    textAppears("#schema-version", "No schema");
+
+    // A schema the entries violate is refused, with the key marked.
+    type("#schema-edit", "{\"type\":\"object\",\"properties\":{\"db/pool\":{\"type\":\"integer\",\"maximum\":5}}}");
+    browser.findElement(By.id("schema-save")).click();
+    textAppears("#schema-errors", "db/pool");
+    assertEquals(404, api.get("/v1/namespaces/" + ns + "/schema").statusCode());
+    type("#schema-edit", "{\"type\":\"object\",\"required\":[\"db/pool\"],"
+        + "\"properties\":{\"db/pool\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}}}");
+    browser.findElement(By.id("schema-save")).click();
+    textAppears("#schema-version", "Schema version 1");
+    textAppears("#schema-history", "set");
+    textAppears("#schema-text", "maximum");
+
+    // An invalid edit: the dry run shows the error at the key and commits nothing.
+    browser.findElement(By.cssSelector("button[aria-label='Edit db/pool']")).click();
+    type("#edit-value", "500");
+    browser.findElement(By.id("commit")).click();
+    textAppears("#edit-error", "db/pool");
+    textAppears("#entries-table tr.invalid", "db/pool");
+    assertTrue(!visible("#preview").findElement(By.id("preview-confirm")).isDisplayed(), "no commit of an invalid state");
+    assertEquals(1, api.json("/v1/namespaces/" + ns).getLong("version"));
+    screenshot("schema-violation-at-key", "#entries-title");
+
+    // A valid one: the preview shows the diff, and the commit happens on confirmation.
+    type("#edit-value", "50");
+    browser.findElement(By.id("commit")).click();
+    textAppears("#preview-table", "50");
+    screenshot("schema-and-preview", "#preview");
+    visible("#preview-confirm").click();
+    textAppears("#detail-version", "Version 2");
+    assertEquals(50, api.json("/v1/namespaces/" + ns).getJsonObject("entries").getInteger("db/pool"));
+
+    // A file import: previewed (mode deleted, region added), then committed as one revision.
+    Path file = Files.createTempDirectory("herald-import").resolve("billing.properties");
+    Files.writeString(file, "db/pool=60\nregion=eu\n");
+    visible("#import-file").sendKeys(file.toAbsolutePath().toString());
+    browser.findElement(By.id("import-preview")).click();
+    textAppears("#preview-table", "region");
+    textAppears("#preview-table", "removed");
+    visible("#preview-confirm").click();
+    textAppears("#detail-version", "Version 3");
+    JsonObject entries = api.json("/v1/namespaces/" + ns).getJsonObject("entries");
+    assertEquals(new JsonObject().put("db/pool", 60).put("region", "eu"), entries);
   }
 }
