@@ -32,18 +32,20 @@ CREATE TRIGGER namespace_schemas_no_truncate
     BEFORE TRUNCATE ON namespace_schemas
     FOR EACH STATEMENT EXECUTE FUNCTION herald_refuse_history_rewrite();
 
--- herald_append_many as in V8, with one more parallel array: p_unchecked[i] true says the hub did
--- not validate write i against a schema (it believed the namespace had none). After the head row is
--- locked, such a write to a namespace that has a schema fails alone with
---   HR412 the namespace has a schema: DETAIL is its schema version
--- and the hub validates it and sends it again (with p_unchecked false, in a transaction that holds
--- the head lock from its read of the state to the commit). Schema changes lock the same row, so a
--- schema cannot appear between that check and the commit.
+-- herald_append_many as in V8, in namespace order (below), with one more parallel array:
+-- p_schema[i], the schema version the hub validated write i against, NULL when it did not validate
+-- it (it believed the namespace had no schema). After herald_append has locked the head row:
+--   NULL  and the namespace has a schema          -> HR412
+--   v     and the namespace's schema version <> v -> HR412 (changed or removed meanwhile)
+--   HR412 the write was not validated against the schema in force: DETAIL is that schema version
+--         (0 when the namespace has none); the write alone is undone.
+-- The hub judges a write on the state at the head it expects, and sends that head as the
+-- write's expected version (HR409 when the head moved), so what commits is exactly what was judged.
 DROP FUNCTION herald_append_many(text[], bigint[], text[], text[], jsonb[], bigint[], bytea[]);
 
 CREATE FUNCTION herald_append_many(p_ns text[], p_expected bigint[], p_author text[], p_message text[],
                                    p_changes jsonb[], p_rollback_to bigint[], p_digests bytea[],
-                                   p_unchecked boolean[])
+                                   p_schema bigint[])
 RETURNS TABLE (o_index int, o_version bigint, o_created_at timestamptz, o_keys text[], o_ops text[],
                o_values text[], o_state text, o_detail text)
 LANGUAGE plpgsql AS $$
@@ -52,8 +54,12 @@ DECLARE
     v_ops text[];
     v_values text[];
     v_schema bigint;
+    i int;
 BEGIN
-    FOR i IN 1 .. COALESCE(cardinality(p_ns), 0) LOOP
+    -- In namespace order (each namespace's writes in their given order): every batch takes its head
+    -- locks in the same order, so two concurrent batches over the same namespaces wait for each
+    -- other instead of deadlocking (V8 went in batch order, and concurrent batches deadlocked).
+    FOR i IN SELECT t.ord FROM unnest(p_ns) WITH ORDINALITY AS t(ns, ord) ORDER BY t.ns COLLATE "C", t.ord LOOP
         o_index := i;
         o_state := NULL;
         o_detail := NULL;
@@ -71,13 +77,12 @@ BEGIN
             INTO o_version, o_created_at, o_keys, o_ops, o_values
             FROM herald_append(p_ns[i], p_expected[i], p_author[i], p_message[i], v_keys, v_ops, v_values,
                                p_rollback_to[i]) a;
-            IF COALESCE(p_unchecked[i], true) THEN
-                -- herald_append holds the head row's lock now: this reads the committed schema state.
-                SELECT n.schema_version INTO v_schema FROM namespaces n WHERE n.name = p_ns[i] AND n.has_schema;
-                IF FOUND THEN
-                    RAISE EXCEPTION 'namespace % has a schema (version %)', p_ns[i], v_schema
-                        USING ERRCODE = 'HR412', DETAIL = v_schema::text;
-                END IF;
+            -- herald_append holds the head row's lock now: this reads the committed schema state.
+            SELECT CASE WHEN n.has_schema THEN n.schema_version ELSE 0 END INTO v_schema
+            FROM namespaces n WHERE n.name = p_ns[i];
+            IF v_schema <> COALESCE(p_schema[i], 0) THEN
+                RAISE EXCEPTION 'namespace % has schema version %, not %', p_ns[i], v_schema, p_schema[i]
+                    USING ERRCODE = 'HR412', DETAIL = v_schema::text;
             END IF;
             IF p_digests[i] IS NOT NULL THEN
                 INSERT INTO revision_digests (namespace, version, changes_sha256)

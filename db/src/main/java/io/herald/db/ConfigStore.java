@@ -118,15 +118,17 @@ public final class ConfigStore {
    * Keep batches at {@link #MAX_BATCH} or fewer.
    */
   public Future<List<Future<Revision>>> appendAll(List<Append> appends) {
-    return appendAll(pool, appends, true).recover(Sql::translated);
+    return appendAll(appends, null);
   }
 
   /**
-   * @param unchecked true when the caller did not validate the appends against a schema: a write
-   *                  that reaches a namespace with a schema then fails alone with
-   *                  {@link StoreException.SchemaPresent} (migration V9)
+   * As {@link #appendAll(List)}, each append {@code i} validated by the caller against schema
+   * version {@code schemaVersions.get(i)} (null: not validated, the caller believes the namespace
+   * has none). An append whose namespace's schema version differs once its head row is locked
+   * fails alone with {@link StoreException.SchemaPresent} (migration V9); pass the head the caller
+   * judged as the expected version so that a moved head fails it too.
    */
-  private static Future<List<Future<Revision>>> appendAll(SqlClient client, List<Append> appends, boolean unchecked) {
+  public Future<List<Future<Revision>>> appendAll(List<Append> appends, List<Long> schemaVersions) {
     int n = appends.size();
     if (n == 0) {
       return Future.succeededFuture(List.of());
@@ -138,7 +140,7 @@ public final class ConfigStore {
     JsonObject[] changes = new JsonObject[n];
     Long[] rollbackTo = new Long[n];
     io.vertx.core.buffer.Buffer[] digests = new io.vertx.core.buffer.Buffer[n];
-    Boolean[] notChecked = new Boolean[n];
+    Long[] schemas = new Long[n];
     for (int i = 0; i < n; i++) {
       Append a = appends.get(i);
       ns[i] = a.namespace();
@@ -148,12 +150,12 @@ public final class ConfigStore {
       changes[i] = a.changes() == null ? null : changeArrays(a.changes());
       rollbackTo[i] = a.rollbackTo();
       digests[i] = a.changesSha256() == null ? null : io.vertx.core.buffer.Buffer.buffer(a.changesSha256());
-      notChecked[i] = unchecked;
+      schemas[i] = schemaVersions == null ? null : schemaVersions.get(i);
     }
     Tuple params = Tuple.tuple().addArrayOfString(ns).addArrayOfLong(expected).addArrayOfString(authors)
         .addArrayOfString(messages).addArrayOfJsonObject(changes).addArrayOfLong(rollbackTo).addArrayOfBuffer(digests)
-        .addArrayOfBoolean(notChecked);
-    return client.preparedQuery(Sql.APPEND_MANY).execute(params)
+        .addArrayOfLong(schemas);
+    return pool.preparedQuery(Sql.APPEND_MANY).execute(params)
         .<List<Future<Revision>>>map(rows -> {
           List<Future<Revision>> out = new ArrayList<>(n);
           for (Row r : rows) {
@@ -173,92 +175,13 @@ public final class ConfigStore {
             out.add(Future.succeededFuture(new Revision(info, applied)));
           }
           return out;
-        });
+        }).recover(Sql::translated);
   }
 
-  /**
-   * A namespace's state as a validated batch sees it, its head row locked until the batch commits:
-   * its head, its schema change ({@code schemaVersion}, 0 for none) and, when it has a schema, the
-   * schema text and its current entries (else {@code schema} and {@code entries} are null).
-   */
-  public record LockedNamespace(String name, long head, long schemaVersion, String schema, Map<String, Object> entries) {
-  }
-
-  /** What a validated batch decides under the lock. */
-  public interface BatchCheck {
-    /**
-     * @param locked     the namespaces of the batch that exist, by name
-     * @param snapshotAt the state of a namespace at a version, read in the same transaction (for rollbacks)
-     * @return one element per append, in order: null to append it, or the failure to answer it with
-     */
-    Future<List<Throwable>> check(List<Append> appends, Map<String, LockedNamespace> locked,
-                                  java.util.function.BiFunction<String, Long, Future<Snapshot>> snapshotAt);
-  }
-
-  /**
-   * Appends a batch that {@code check} validates, in one transaction: the head rows of its
-   * namespaces are locked first, so the state {@code check} judges is the state each append lands
-   * on, and no schema can change before the commit. Appends {@code check} refuses are not sent and
-   * fail with its failure; the others behave as in {@link #appendAll(List)}.
-   */
-  public Future<List<Future<Revision>>> appendAllChecked(List<Append> appends, BatchCheck check) {
-    List<String> names = appends.stream().map(Append::namespace).distinct().toList();
-    return pool.withTransaction(conn -> lockHeads(conn, names)
-        .compose(locked -> check.check(appends, locked, (ns, v) -> snapshotAt(conn, ns, v))
-            .compose(refusals -> {
-              List<Append> go = new ArrayList<>();
-              for (int i = 0; i < appends.size(); i++) {
-                if (refusals.get(i) == null) {
-                  go.add(appends.get(i));
-                }
-              }
-              return appendAll(conn, go, false).map(sent -> {
-                List<Future<Revision>> out = new ArrayList<>(appends.size());
-                int next = 0;
-                for (int i = 0; i < appends.size(); i++) {
-                  out.add(refusals.get(i) == null ? sent.get(next++) : Future.failedFuture(refusals.get(i)));
-                }
-                return out;
-              });
-            }))).recover(Sql::translated);
-  }
-
-  private static Future<Map<String, LockedNamespace>> lockHeads(SqlClient conn, List<String> names) {
-    return conn.preparedQuery(Sql.LOCK_HEADS).execute(Tuple.of(names.toArray(String[]::new))).compose(rows -> {
-      List<String> withSchema = new ArrayList<>();
-      List<Long> schemaVersions = new ArrayList<>();
-      Map<String, long[]> heads = new LinkedHashMap<>();
-      for (Row r : rows) {
-        heads.put(r.getString("name"), new long[] {r.getLong("head"), r.getLong("schema_version")});
-        if (r.getBoolean("has_schema")) {
-          withSchema.add(r.getString("name"));
-          schemaVersions.add(r.getLong("schema_version"));
-        }
-      }
-      if (withSchema.isEmpty()) {
-        Map<String, LockedNamespace> out = new LinkedHashMap<>();
-        heads.forEach((n, h) -> out.put(n, new LockedNamespace(n, h[0], h[1], null, null)));
-        return Future.succeededFuture(out);
-      }
-      Future<RowSet<Row>> entries = conn.preparedQuery(Sql.ENTRIES_OF).execute(Tuple.of(withSchema.toArray(String[]::new)));
-      Future<RowSet<Row>> schemas = conn.preparedQuery(Sql.SCHEMA_TEXTS)
-          .execute(Tuple.tuple().addArrayOfString(withSchema.toArray(String[]::new))
-              .addArrayOfLong(schemaVersions.toArray(Long[]::new)));
-      return Future.all(entries, schemas).map(done -> {
-        Map<String, String> texts = new LinkedHashMap<>();
-        for (Row r : schemas.result()) {
-          texts.put(r.getString("namespace"), r.getString("schema"));
-        }
-        Map<String, Map<String, Object>> byNs = new LinkedHashMap<>();
-        withSchema.forEach(n -> byNs.put(n, new LinkedHashMap<>()));
-        for (Row r : entries.result()) {
-          byNs.get(r.getString("namespace")).put(r.getString("key"), Json.decodeValue(r.getString("value")));
-        }
-        Map<String, LockedNamespace> out = new LinkedHashMap<>();
-        heads.forEach((n, h) -> out.put(n, new LockedNamespace(n, h[0], h[1], texts.get(n), byNs.get(n))));
-        return out;
-      });
-    });
+  /** Returns an append with another expected version (the head a validated write was judged on). */
+  public static Append withExpected(Append a, Long expectedVersion) {
+    return new Append(a.namespace(), a.changes(), expectedVersion, a.rollbackTo(), a.author(), a.message(),
+        a.changesSha256());
   }
 
   /** At most this many appends in one {@link #appendAll} call (see migration V8). */

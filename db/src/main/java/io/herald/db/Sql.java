@@ -29,27 +29,13 @@ final class Sql {
   static final String APPEND_MANY = """
       SELECT o_index, o_version, o_created_at, o_keys, o_ops, o_values, o_state, o_detail
       FROM herald_append_many($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[], $7::bytea[],
-                              $8::boolean[])
+                              $8::bigint[])
       ORDER BY o_index""";
 
-  /**
-   * Locks the head rows of the namespaces in $1 (those that exist) for a validated batch (V9): their
-   * head and schema state, which stay as read until the transaction ends.
-   */
+  /** Locks the head rows of the namespaces in $1 (those that exist): their head and schema state (V9). */
   static final String LOCK_HEADS = """
       SELECT name, head, schema_version, has_schema FROM namespaces
       WHERE name = ANY($1::text[]) ORDER BY name COLLATE "C" FOR UPDATE""";
-
-  /** The current entries of the namespaces in $1. */
-  static final String ENTRIES_OF = """
-      SELECT namespace, key, value::text AS value FROM entries WHERE namespace = ANY($1::text[])
-      ORDER BY namespace, key COLLATE "C\"""";
-
-  /** The schema text of each ($1[i], $2[i]) schema change. */
-  static final String SCHEMA_TEXTS = """
-      SELECT s.namespace, s.version, s.schema
-      FROM unnest($1::text[], $2::bigint[]) AS q(namespace, version)
-      JOIN namespace_schemas s ON s.namespace = q.namespace AND s.version = q.version""";
 
   private static final String SCHEMA_COLUMNS =
       "namespace, version, schema, at_head, allow_invalid_head, head_violations::text AS head_violations, author, "

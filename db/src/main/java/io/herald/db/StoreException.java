@@ -40,8 +40,9 @@ public class StoreException extends RuntimeException {
   }
 
   /**
-   * A write sent as not validated reached a namespace that has a schema (migration V9): nothing was
-   * written; validate it against the schema and send it again with the head locked.
+   * A write reached its namespace validated against another schema version than the one in force
+   * ({@code schemaVersion}, 0 for none; migration V9): nothing was written; validate it against the
+   * schema in force and send it again.
    */
   public static final class SchemaPresent extends StoreException {
     public final long schemaVersion;

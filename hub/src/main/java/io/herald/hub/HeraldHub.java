@@ -161,7 +161,9 @@ public final class HeraldHub {
     FailureLog failures = new FailureLog(options.failureLogIntervalMs());
     vertx.setPeriodic(options.failureLogIntervalMs(), t -> failures.flush());
     FrameCheck.Published published = new FrameCheck.Published(options.cluster());
-    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures, published),
+    SchemaGate.Owners owners = new SchemaGate.Owners();
+    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures, published,
+                owners),
             new DeploymentOptions().setInstances(options.eventLoops()))
         .map(id -> new HeraldHub(vertx, pool, options, options.httpPort(), id));
   }

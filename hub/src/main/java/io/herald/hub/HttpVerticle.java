@@ -30,6 +30,8 @@ final class HttpVerticle extends VerticleBase {
   private io.vertx.core.eventbus.MessageConsumer<String> revokedConsumer;
 
   private final TokenLimits limits;
+  private final SchemaGate.Owners owners;
+  private SchemaGate gate;
 
   private final FailureLog failures;
   private final FrameCheck.Published published;
@@ -37,6 +39,13 @@ final class HttpVerticle extends VerticleBase {
 
   HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster, TokenLimits limits,
                FailureLog failures, FrameCheck.Published published) {
+    this(options, pool, metrics, cluster, limits, failures, published, new SchemaGate.Owners());
+  }
+
+  /** {@code owners}: the schema gates of every verticle of the hub (one namespace, one owner). */
+  HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster, TokenLimits limits,
+               FailureLog failures, FrameCheck.Published published, SchemaGate.Owners owners) {
+    this.owners = owners;
     this.limits = limits;
     this.published = published;
     this.failures = failures;
@@ -73,10 +82,10 @@ final class HttpVerticle extends VerticleBase {
     new TokensEndpoint(vertx, tokens).addRoutes(router);
     HttpClientEndpoint httpClients = new HttpClientEndpoint(store, clientState, options, metrics);
     SchemaCheck schemaCheck = new SchemaCheck(vertx);
-    SchemaGate gate = new SchemaGate(store, schemaCheck);
     io.herald.db.SchemaStore schemaStore = new io.herald.db.SchemaStore(pool);
-    new NamespaceEndpoint(store, new WriteBatcher(gate::appendAll, ConfigStore.MAX_BATCH, metrics.writesWaiting),
-        this::committed, limits, httpClients, schemaStore, schemaCheck).addRoutes(router);
+    gate = new SchemaGate(vertx, store, schemaStore, schemaCheck, owners, metrics.writesWaiting);
+    new NamespaceEndpoint(store, gate, this::committed, limits, httpClients, schemaStore, schemaCheck)
+        .addRoutes(router);
     new SchemaEndpoint(schemaStore, schemaCheck, gate).addRoutes(router);
     new PushEndpoint(fanout, store, limits, httpClients).addRoutes(router);
     httpClients.addRoutes(router);
@@ -162,6 +171,9 @@ final class HttpVerticle extends VerticleBase {
   public Future<?> stop() {
     // Say goodbye with 1001, stop listening, then make the last client states durable.
     deadline.stop();
+    if (gate != null) {
+      gate.close();
+    }
     return fanout.stop()
         .transform(ar -> rollouts.stop())
         .transform(ar -> server == null ? Future.succeededFuture() : server.close())

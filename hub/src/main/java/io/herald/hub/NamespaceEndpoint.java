@@ -33,13 +33,13 @@ final class NamespaceEndpoint {
     void published(Revision r, String changesText);
   }
 
-  /** Every write and rollback goes through it: one path, group-committed under load. */
-  private final WriteBatcher writes;
+  /** Every write and rollback goes through it: one path, validated, group-committed under load. */
+  private final SchemaGate writes;
 
   private final io.herald.db.SchemaStore schemaStore;
   private final SchemaCheck schemas;
 
-  NamespaceEndpoint(ConfigStore store, WriteBatcher writes, Committed committed, TokenLimits limits,
+  NamespaceEndpoint(ConfigStore store, SchemaGate writes, Committed committed, TokenLimits limits,
                     HttpClientEndpoint httpClients, io.herald.db.SchemaStore schemaStore, SchemaCheck schemas) {
     this.schemaStore = schemaStore;
     this.schemas = schemas;

@@ -33,12 +33,124 @@ final class SchemaCheck {
   private static final String META_2020_12 = "https://json-schema.org/draft/2020-12/schema";
   static final JsonSchemaOptions OPTIONS = new JsonSchemaOptions().setDraft(Draft.DRAFT202012)
       .setBaseUri("urn:herald:schema").setOutputFormat(OutputFormat.Basic);
+  /** Valid or not, nothing more: what the write path asks first, as cheaply as the library answers. */
+  private static final JsonSchemaOptions FLAG = new JsonSchemaOptions(OPTIONS).setOutputFormat(OutputFormat.Flag);
+
+  /**
+   * A compiled schema: a yes/no check of the whole namespace, the full report for refused states,
+   * and, for a plain object schema, one check per property (see {@link #changesValid}).
+   */
+  record Compiled(Validator flag, Validator basic, PerKey perKey) {
+
+    /**
+     * Whether a namespace that satisfied the schema still does after {@code changes}, looking at the
+     * changed keys only; null when the schema is not a plain object schema (judge the whole state).
+     */
+    Boolean changesValid(List<io.herald.db.Change> changes) {
+      if (perKey == null) {
+        return null;
+      }
+      for (io.herald.db.Change c : changes) {
+        if (c.op() == io.herald.db.Change.Op.DELETE) {
+          if (perKey.required.contains(c.key())) {
+            return false;
+          }
+          continue;
+        }
+        Validator v = perKey.properties.getOrDefault(c.key(), perKey.additional);
+        if (v == null ? perKey.noAdditional : !Boolean.TRUE.equals(v.validate(c.value()).getValid())) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /**
+   * A plain object schema, judged key by key: {@code properties}, {@code required} and
+   * {@code additionalProperties} (a schema, or false) with property schemas that refer to nothing
+   * outside themselves. Then a namespace is valid exactly when every key's value satisfies its
+   * property's (or the additional) schema and every required key is present, so a write to a valid
+   * namespace needs only its own keys checked: 100 keys cost one.
+   */
+  record PerKey(Map<String, Validator> properties, Validator additional, boolean noAdditional,
+                java.util.Set<String> required) {
+  }
+
+  /** Top-level keywords a plain object schema may have; anything else is judged on the whole state. */
+  private static final java.util.Set<String> PLAIN_KEYWORDS = java.util.Set.of("$schema", "$id", "$comment", "$defs",
+      "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly", "type", "properties",
+      "required", "additionalProperties");
+
+  private static PerKey perKey(JsonObject schema) {
+    if (!PLAIN_KEYWORDS.containsAll(schema.fieldNames())) {
+      return null;
+    }
+    Object type = schema.getValue("type");
+    if (type != null && !"object".equals(type) && !new JsonArray().add("object").equals(type)) {
+      return null;
+    }
+    Object properties = schema.getValue("properties", new JsonObject());
+    Object additional = schema.getValue("additionalProperties");
+    Object required = schema.getValue("required", new JsonArray());
+    if (!(properties instanceof JsonObject props) || !(required instanceof JsonArray req)
+        || refersOutside(props) || refersOutside(additional)) {
+      return null;
+    }
+    Map<String, Validator> byKey = new java.util.HashMap<>();
+    for (Map.Entry<String, Object> e : props) {
+      Validator v = property(e.getValue());
+      if (v == null) {
+        return null;
+      }
+      byKey.put(e.getKey(), v);
+    }
+    java.util.Set<String> requiredKeys = new java.util.HashSet<>();
+    for (Object r : req) {
+      if (!(r instanceof String k)) {
+        return null;
+      }
+      requiredKeys.add(k);
+    }
+    boolean noAdditional = Boolean.FALSE.equals(additional);
+    Validator other = additional == null || additional instanceof Boolean ? null : property(additional);
+    if (additional != null && !(additional instanceof Boolean) && other == null) {
+      return null;
+    }
+    return new PerKey(byKey, other, noAdditional, requiredKeys);
+  }
+
+  private static Validator property(Object schema) {
+    if (schema instanceof Boolean b) {
+      return Validator.create(JsonSchema.of(b), FLAG);
+    }
+    return schema instanceof JsonObject o ? Validator.create(JsonSchema.of(o), FLAG) : null;
+  }
+
+  /** A reference or identifier anywhere inside: the part cannot be judged on its own. */
+  private static boolean refersOutside(Object node) {
+    if (node instanceof JsonObject o) {
+      for (Map.Entry<String, Object> e : o) {
+        if (e.getKey().equals("$ref") || e.getKey().equals("$dynamicRef") || e.getKey().equals("$id")
+            || e.getKey().equals("$anchor") || e.getKey().equals("$dynamicAnchor") || refersOutside(e.getValue())) {
+          return true;
+        }
+      }
+    } else if (node instanceof JsonArray a) {
+      for (Object x : a) {
+        if (refersOutside(x)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
 
   /** The 2020-12 meta-schema (from the library's jar), to check schemas themselves. */
   private final Validator meta;
-  private final Map<String, Validator> compiled = new LinkedHashMap<>(16, 0.75f, true) {
+  private final Map<String, Compiled> compiled = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Validator> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<String, Compiled> eldest) {
       return size() > MAX_COMPILED;
     }
   };
@@ -79,8 +191,11 @@ final class SchemaCheck {
   }
 
   /** A schema that {@link #parse} accepted, compiled (not cached: it is not stored yet). */
-  static Validator compile(JsonObject schema) {
-    return Validator.create(JsonSchema.of(schema), OPTIONS);
+  static Compiled compile(JsonObject schema) {
+    // JsonSchema.of annotates the object it is given (__absolute_uri__ and the like): each use gets its copy.
+    PerKey perKey = perKey(schema.copy());
+    return new Compiled(Validator.create(JsonSchema.of(schema.copy()), FLAG),
+        Validator.create(JsonSchema.of(schema.copy()), OPTIONS), perKey);
   }
 
   private static ApiException invalid(String message, List<JsonObject> errors) {
@@ -108,9 +223,9 @@ final class SchemaCheck {
   }
 
   /** The compiled schema of {@code (namespace, version)}, compiled from {@code text} on first use. */
-  Validator validator(String namespace, long version, String text) {
+  Compiled validator(String namespace, long version, String text) {
     String id = namespace + "@" + version;
-    Validator v = compiled.get(id);
+    Compiled v = compiled.get(id);
     if (v == null) {
       JsonObject schema;
       try {
@@ -118,15 +233,23 @@ final class SchemaCheck {
       } catch (DecodeException e) {
         throw new IllegalStateException("stored schema of " + id + " is not JSON", e);
       }
-      v = Validator.create(JsonSchema.of(schema), OPTIONS);
+      v = compile(schema);
       compiled.put(id, v);
     }
     return v;
   }
 
   /** The violations of {@code entries} (the namespace as one object), empty when it is valid. */
-  static List<JsonObject> violations(Validator validator, Map<String, Object> entries) {
-    return errors(validator, new JsonObject(entries instanceof LinkedHashMap ? entries : new LinkedHashMap<>(entries)));
+  static List<JsonObject> violations(Compiled schema, Map<String, Object> entries) {
+    JsonObject instance = new JsonObject(entries instanceof LinkedHashMap ? entries : new LinkedHashMap<>(entries));
+    try {
+      if (Boolean.TRUE.equals(schema.flag().validate(instance).getValid())) {
+        return List.of();
+      }
+    } catch (SchemaException e) {
+      // reported with the details below
+    }
+    return errors(schema.basic(), instance);
   }
 
   private static List<JsonObject> errors(Validator validator, Object instance) {

@@ -67,7 +67,7 @@ final class SchemaEndpoint {
     boolean allowInvalid = (Boolean) allow;
     String message = Limits.message(Requests.optionalString(body, "message"));
     String text = schema.encode();
-    io.vertx.json.schema.Validator validator = SchemaCheck.compile(schema);
+    SchemaCheck.Compiled validator = SchemaCheck.compile(schema);
     store.change(ns, text, allowInvalid, AuthHandler.principal(ctx).name(), message, head -> {
           List<JsonObject> errors = SchemaCheck.violations(validator, head.entries());
           if (errors.isEmpty()) {

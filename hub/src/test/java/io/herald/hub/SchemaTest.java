@@ -245,4 +245,33 @@ class SchemaTest {
       assertEquals(422, schemaAnswer.statusCode(), schemaAnswer.bodyAsString());
     }
   }
+
+  @Test
+  @DisplayName("a write is judged on the namespace as it really is, also after another node changed it")
+  void judgedOnTheRealState(Vertx vertx) {
+    String ns = "schema.nodes";
+    api.write(ns, "a", 1);
+    assertEquals(200, putSchema(ns, new JsonObject().put("schema", new JsonObject().put("type", "object")
+        .put("maxProperties", 2))).statusCode());
+    api.write(ns, "a", 2); // the hub now holds the namespace's state
+    io.vertx.sqlclient.Pool pool = io.herald.db.Database.pool(vertx, hub.db.url(), 1);
+    try {
+      io.herald.db.ConfigStore otherNode = new io.herald.db.ConfigStore(pool);
+      // Another node adds b: a third key is now one too many, though the hub last saw one key.
+      assertTrue(otherNode.appendAll(List.of(io.herald.db.ConfigStore.Append.write(ns,
+          List.of(io.herald.db.Change.put("b", 1)), null, "other", "")), List.of(1L)).await().get(0).succeeded());
+      assertError(post("/v1/namespaces/" + ns + "/revisions", changes("c", 1)), 422, "schema_violation");
+      // And removes it again: the write the hub would have refused on what it saw before is fine.
+      assertTrue(otherNode.appendAll(List.of(io.herald.db.ConfigStore.Append.write(ns,
+          List.of(io.herald.db.Change.delete("b")), null, "other", "")), List.of(1L)).await().get(0).succeeded());
+      assertEquals(201, post("/v1/namespaces/" + ns + "/revisions", changes("c", 1)).statusCode());
+      // A write not validated against the schema in force is refused by the database itself.
+      assertTrue(otherNode.appendAll(List.of(io.herald.db.ConfigStore.Append.write(ns,
+          List.of(io.herald.db.Change.put("d", 1)), null, "other", ""))).await().get(0).cause()
+          instanceof io.herald.db.StoreException.SchemaPresent);
+    } finally {
+      pool.close().await();
+    }
+    assertEquals(new JsonObject().put("a", 2).put("c", 1), api.json("/v1/namespaces/" + ns).getJsonObject("entries"));
+  }
 }
