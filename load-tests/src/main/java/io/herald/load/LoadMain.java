@@ -94,6 +94,9 @@ public final class LoadMain {
           --namespaces N      namespaces written at random (default 100)
           --seconds N         measured time (default 20) after --warmup-seconds (default 5)
           --db-pool N         the hub's HERALD_DB_POOL_SIZE (default 16)
+          --schema compare    the cost of schema validation: 100-key namespaces without and with a
+                              100-property schema, in alternating rounds on one hub (--repeat, default 2;
+                              --namespaces default 10 per set, --seconds 10, --warmup-seconds 3)
 
         storm options (always spawns its hub):
           --clients N         connected clients (default 10000)

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
@@ -12,6 +13,8 @@ import org.HdrHistogram.Histogram;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * W writers, each with one request in flight, over K namespaces for a fixed time: durable
  * revisions per second (every one is a committed PostgreSQL transaction) and write latency.
+ *
+ * <p>{@code --schema compare}: the cost of schema validation (issue #16). Two sets of K
+ * namespaces of 100 keys each are filled first; the second set gets a 100-property schema
+ * (every key required, an integer, no other key). Rounds then alternate between the sets on the
+ * same hub, each writing one of the 100 keys per revision, and the report gives the median
+ * revisions/s of each and their ratio.
  */
 final class ThroughputScenario {
 
@@ -29,39 +38,30 @@ final class ThroughputScenario {
     this.opts = opts;
   }
 
+  /** Keys per namespace and properties of the schema in {@code --schema compare}. */
+  static final int SCHEMA_KEYS = 100;
+
   void run() throws Exception {
+    if (opts.containsKey("schema")) {
+      if (!"compare".equals(opts.get("schema"))) {
+        throw new IllegalArgumentException("--schema takes 'compare'");
+      }
+      runSchemaCompare();
+      return;
+    }
     int writers = Integer.parseInt(opts.getOrDefault("writers", "32"));
     int namespaces = Integer.parseInt(opts.getOrDefault("namespaces", "100"));
     int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
     int warmupSeconds = Integer.parseInt(opts.getOrDefault("warmup-seconds", "5"));
-    String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
-    HubProcess hub = opts.containsKey("url") ? null
-        : HubProcess.start(Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar")), dbServer,
-            Map.of("HERALD_DB_POOL_SIZE", opts.getOrDefault("db-pool", "16")));
-    String token = hub != null ? hub.token : opts.getOrDefault("token", System.getenv("HERALD_ADMIN_TOKEN"));
+    HubProcess hub = startHub();
+    String token = token(hub);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     try {
-      URI url = URI.create(hub != null ? hub.url : opts.get("url"));
-      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
-          .setDefaultPort(url.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(writers));
+      HttpClient http = client(vertx, hub, writers);
       Histogram latency = new Histogram(60_000_000L, 3);
       AtomicLong done = new AtomicLong();
       AtomicLong failed = new AtomicLong();
-      long start = System.nanoTime();
-      long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
-      long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
-      Promise<Void> finished = Promise.promise();
-      AtomicLong running = new AtomicLong(writers);
-      for (int w = 0; w < writers; w++) {
-        int writer = w;
-        vertx.runOnContext(v -> loop(http, token, writer, namespaces, measureFrom, end, latency, done, failed,
-            () -> {
-              if (running.decrementAndGet() == 0) {
-                finished.complete();
-              }
-            }));
-      }
-      finished.future().await(seconds + warmupSeconds + 60, TimeUnit.SECONDS);
+      measure(vertx, http, token, "bench.tp.", -1, writers, namespaces, warmupSeconds, seconds, latency, done, failed);
       double rate = done.get() / (double) seconds;
       JsonObject report = new JsonObject()
           .put("scenario", "throughput")
@@ -73,28 +73,168 @@ final class ThroughputScenario {
           .put("revisions_per_second", Math.round(rate))
           .put("failed", failed.get())
           .put("write_latency", Report.percentiles(latency));
-      Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "throughput", report);
-      Report.plot(file, "write latency, " + writers + " writers over " + namespaces + " namespaces",
+      publish("throughput", report, "write latency, " + writers + " writers over " + namespaces + " namespaces",
           Map.of("write sent -> 201", latency));
-      System.out.println(report.encodePrettily());
-      System.out.println("report: " + file);
     } finally {
-      vertx.close().await();
-      if (hub != null) {
-        hub.close();
-      }
+      close(vertx, hub);
     }
   }
 
-  private static void loop(HttpClient http, String token, int writer, int namespaces, long measureFrom, long end,
+  private void publish(String name, JsonObject report, String title, Map<String, Histogram> series) throws Exception {
+    Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), name, report);
+    Report.plot(file, title, series);
+    System.out.println(report.encodePrettily());
+    System.out.println("report: " + file);
+  }
+
+  private static void close(Vertx vertx, HubProcess hub) throws Exception {
+    vertx.close().await();
+    if (hub != null) {
+      hub.close();
+    }
+  }
+
+  private void runSchemaCompare() throws Exception {
+    int writers = Integer.parseInt(opts.getOrDefault("writers", "32"));
+    int namespaces = Integer.parseInt(opts.getOrDefault("namespaces", "10"));
+    int seconds = Integer.parseInt(opts.getOrDefault("seconds", "10"));
+    int warmupSeconds = Integer.parseInt(opts.getOrDefault("warmup-seconds", "3"));
+    int rounds = Integer.parseInt(opts.getOrDefault("repeat", "2"));
+    HubProcess hub = startHub();
+    String token = token(hub);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    try {
+      HttpClient http = client(vertx, hub, writers);
+      io.vertx.core.json.JsonArray fill = new io.vertx.core.json.JsonArray();
+      JsonObject properties = new JsonObject();
+      io.vertx.core.json.JsonArray required = new io.vertx.core.json.JsonArray();
+      for (int k = 0; k < SCHEMA_KEYS; k++) {
+        fill.add(new JsonObject().put("key", "k" + k).put("op", "put").put("value", k));
+        properties.put("k" + k, new JsonObject().put("type", "integer").put("minimum", 0));
+        required.add("k" + k);
+      }
+      String schema = new JsonObject().put("schema", new JsonObject().put("type", "object").put("required", required)
+          .put("properties", properties).put("additionalProperties", false)).encode();
+      for (int n = 0; n < namespaces; n++) {
+        for (String prefix : new String[] {"bench.plain.", "bench.schema."}) {
+          send(http, token, HttpMethod.POST, "/v1/namespaces/" + prefix + n + "/revisions",
+              new JsonObject().put("changes", fill).encode(), 201);
+        }
+        send(http, token, HttpMethod.PUT, "/v1/namespaces/bench.schema." + n + "/schema", schema, 200);
+      }
+      List<Long> plain = new ArrayList<>();
+      List<Long> checked = new ArrayList<>();
+      Histogram plainLatency = new Histogram(60_000_000L, 3);
+      Histogram checkedLatency = new Histogram(60_000_000L, 3);
+      long failed = 0;
+      for (int round = 0; round < rounds; round++) {
+        for (String prefix : new String[] {"bench.plain.", "bench.schema."}) {
+          boolean withSchema = prefix.equals("bench.schema.");
+          AtomicLong done = new AtomicLong();
+          AtomicLong failures = new AtomicLong();
+          measure(vertx, http, token, prefix, SCHEMA_KEYS, writers, namespaces, warmupSeconds, seconds,
+              withSchema ? checkedLatency : plainLatency, done, failures);
+          long rate = Math.round(done.get() / (double) seconds);
+          (withSchema ? checked : plain).add(rate);
+          failed += failures.get();
+          System.out.println("round " + (round + 1) + (withSchema ? " with schema: " : " without schema: ") + rate
+              + " rev/s");
+        }
+      }
+      long plainMedian = median(plain);
+      long checkedMedian = median(checked);
+      JsonObject report = new JsonObject()
+          .put("scenario", "throughput-schema")
+          .put("date", Instant.now().toString())
+          .put("machine", Report.machine())
+          .put("command", "java -jar load-tests/target/herald-load.jar throughput --schema compare --writers " + writers
+              + " --namespaces " + namespaces + " --seconds " + seconds + " --warmup-seconds " + warmupSeconds
+              + " --repeat " + rounds)
+          .put("writers", writers).put("namespaces", namespaces).put("keys_per_namespace", SCHEMA_KEYS)
+          .put("schema_properties", SCHEMA_KEYS).put("seconds", seconds).put("rounds", rounds)
+          .put("revisions_per_second_without_schema", new io.vertx.core.json.JsonArray(plain))
+          .put("revisions_per_second_with_schema", new io.vertx.core.json.JsonArray(checked))
+          .put("median_without_schema", plainMedian).put("median_with_schema", checkedMedian)
+          .put("cost_of_validation", plainMedian == 0 ? null
+              : Math.round(1000.0 * (plainMedian - checkedMedian) / plainMedian) / 1000.0)
+          .put("failed", failed)
+          .put("write_latency_without_schema", Report.percentiles(plainLatency))
+          .put("write_latency_with_schema", Report.percentiles(checkedLatency));
+      publish("throughput-schema", report, "write latency, " + writers + " writers, 100-key namespaces",
+          Map.of("without schema", plainLatency, "with a 100-property schema", checkedLatency));
+    } finally {
+      close(vertx, hub);
+    }
+  }
+
+  private HubProcess startHub() throws Exception {
+    String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
+    return opts.containsKey("url") ? null
+        : HubProcess.start(Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar")), dbServer,
+            Map.of("HERALD_DB_POOL_SIZE", opts.getOrDefault("db-pool", "16")));
+  }
+
+  private String token(HubProcess hub) {
+    return hub != null ? hub.token : opts.getOrDefault("token", System.getenv("HERALD_ADMIN_TOKEN"));
+  }
+
+  private HttpClient client(Vertx vertx, HubProcess hub, int writers) {
+    URI url = URI.create(hub != null ? hub.url : opts.get("url"));
+    return vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
+        .setDefaultPort(url.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(writers));
+  }
+
+  /** W writers for warm-up plus {@code seconds}; counts and times the writes sent after the warm-up. */
+  private static void measure(Vertx vertx, HttpClient http, String token, String prefix, int keys, int writers,
+                              int namespaces, int warmupSeconds, int seconds, Histogram latency, AtomicLong done,
+                              AtomicLong failed) throws java.util.concurrent.TimeoutException {
+    long start = System.nanoTime();
+    long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
+    long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+    Promise<Void> finished = Promise.promise();
+    AtomicLong running = new AtomicLong(writers);
+    for (int w = 0; w < writers; w++) {
+      int writer = w;
+      vertx.runOnContext(v -> loop(http, token, prefix, keys, writer, namespaces, measureFrom, end, latency, done,
+          failed, () -> {
+            if (running.decrementAndGet() == 0) {
+              finished.complete();
+            }
+          }));
+    }
+    finished.future().await(seconds + warmupSeconds + 60, TimeUnit.SECONDS);
+  }
+
+  private static long median(List<Long> values) {
+    List<Long> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    int n = sorted.size();
+    return n == 0 ? 0 : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  /** A setup request that must answer {@code status}. */
+  private static void send(HttpClient http, String token, HttpMethod method, String uri, String body, int status)
+      throws java.util.concurrent.TimeoutException {
+    http.request(new io.vertx.core.http.RequestOptions().setMethod(method).setURI(uri)
+            .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json"))
+        .compose(req -> req.send(body))
+        .compose(resp -> resp.body().compose(b -> resp.statusCode() == status ? io.vertx.core.Future.succeededFuture()
+            : io.vertx.core.Future.failedFuture(method + " " + uri + " -> " + resp.statusCode() + " " + b)))
+        .await(60, TimeUnit.SECONDS);
+  }
+
+  /** {@code keys} > 0: write one of the keys k0 … k(keys-1) at random; otherwise the writer's own key. */
+  private static void loop(HttpClient http, String token, String prefix, int keys, int writer, int namespaces,
+                           long measureFrom, long end,
                            Histogram latency, AtomicLong done, AtomicLong failed, Runnable stopped) {
     long now = System.nanoTime();
     if (now >= end) {
       stopped.run();
       return;
     }
-    String ns = "bench.tp." + ThreadLocalRandom.current().nextInt(namespaces);
-    HubHttp.put(http, token, ns, "w" + writer, now)
+    String ns = prefix + ThreadLocalRandom.current().nextInt(namespaces);
+    String key = keys > 0 ? "k" + ThreadLocalRandom.current().nextInt(keys) : "w" + writer;
+    HubHttp.put(http, token, ns, key, now)
         .onComplete(ar -> {
           long t = System.nanoTime();
           if (ar.succeeded()) {
@@ -107,7 +247,7 @@ final class ThroughputScenario {
           } else if (now >= measureFrom) {
             failed.incrementAndGet();
           }
-          loop(http, token, writer, namespaces, measureFrom, end, latency, done, failed, stopped);
+          loop(http, token, prefix, keys, writer, namespaces, measureFrom, end, latency, done, failed, stopped);
         });
   }
 }

@@ -73,6 +73,17 @@ class QuickProfilesIT {
   }
 
   @Test
+  @DisplayName("throughput --schema compare: writes with and without a 100-property schema both commit")
+  void throughputSchema(@TempDir Path reports) throws Exception {
+    new ThroughputScenario(opts(reports, "schema", "compare", "writers", "4", "namespaces", "2", "seconds", "2",
+        "warmup-seconds", "1", "repeat", "1")).run();
+    JsonObject r = report(reports, "throughput-schema");
+    assertEquals(0, r.getLong("failed"));
+    assertTrue(r.getLong("median_without_schema") > 0);
+    assertTrue(r.getLong("median_with_schema") > 0);
+  }
+
+  @Test
   @DisplayName("storm: after the hub is killed and restarted every client resumes with no version lost")
   void storm(@TempDir Path reports) throws Exception {
     new StormScenario(opts(reports, "clients", "30")).run();
