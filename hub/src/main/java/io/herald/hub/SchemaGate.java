@@ -51,9 +51,10 @@ final class SchemaGate {
   static final class Owners {
     private final List<SchemaGate> gates = new CopyOnWriteArrayList<>();
 
+    /** Null once every verticle of the hub has stopped. */
     SchemaGate owner(String namespace) {
-      List<SchemaGate> now = gates;
-      return now.get(Math.floorMod(namespace.hashCode(), now.size()));
+      Object[] now = gates.toArray();
+      return now.length == 0 ? null : (SchemaGate) now[Math.floorMod(namespace.hashCode(), now.length)];
     }
   }
 
@@ -120,6 +121,9 @@ final class SchemaGate {
   /** Hands {@code a} to its namespace's owner, and its outcome back to this event loop. */
   private Future<Revision> validated(ConfigStore.Append a) {
     SchemaGate owner = owners.owner(a.namespace());
+    if (owner == null) {
+      return Future.failedFuture(new StoreException.Unavailable(new IllegalStateException("the hub is stopping")));
+    }
     if (owner == this) {
       return owner.judged(a, MAX_TRIES);
     }
