@@ -27,6 +27,8 @@ final class Connection {
   private String clientId;
   private JsonObject labels = new JsonObject();
   private String labelsJson = "{}";
+  /** The hello's labels as rollout selectors compare them. */
+  private Map<String, String> labelMap = Map.of();
   private boolean paused;
   private boolean closed;
   private int errors;
@@ -73,6 +75,10 @@ final class Connection {
 
   String labelsJson() {
     return labelsJson;
+  }
+
+  Map<String, String> labelMap() {
+    return labelMap;
   }
 
   boolean paused() {
@@ -259,6 +265,7 @@ final class Connection {
     this.clientId = (String) id;
     this.labels = labels;
     this.labelsJson = labels.encode();
+    this.labelMap = RolloutPlans.labels(labels);
     send(new JsonObject().put("type", "welcome").put("node", fanout.nodeId).put("session", session)
         .put("ping_interval_ms", fanout.options.wsPingIntervalMs()).encode());
   }

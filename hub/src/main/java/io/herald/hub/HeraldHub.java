@@ -161,8 +161,14 @@ public final class HeraldHub {
     FailureLog failures = new FailureLog(options.failureLogIntervalMs());
     vertx.setPeriodic(options.failureLogIntervalMs(), t -> failures.flush());
     FrameCheck.Published published = new FrameCheck.Published(options.cluster());
-    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures, published),
-            new DeploymentOptions().setInstances(options.eventLoops()))
+    io.herald.db.ConfigStore config = new io.herald.db.ConfigStore(pool);
+    RolloutControl rollouts = new RolloutControl(vertx, new RolloutRegistry(), new io.herald.db.RolloutStore(pool), config,
+        (r, text) -> HttpVerticle.publish(vertx, metrics, published, failures, r, text));
+    // The rollouts are known before the first client is served: delivery gates on them.
+    return vertx.deployVerticle(new RolloutEngine(rollouts, new ClientStateStore(pool), config,
+            options::pullStaleCutoffMillis, failures))
+        .compose(engine -> vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures,
+                published, rollouts), new DeploymentOptions().setInstances(options.eventLoops())))
         .map(id -> new HeraldHub(vertx, pool, options, options.httpPort(), id));
   }
 

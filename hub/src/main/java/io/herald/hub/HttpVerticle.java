@@ -35,8 +35,11 @@ final class HttpVerticle extends VerticleBase {
   private final FrameCheck.Published published;
   private HeaderDeadline deadline;
 
+  private final RolloutControl rolloutControl;
+
   HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster, TokenLimits limits,
-               FailureLog failures, FrameCheck.Published published) {
+               FailureLog failures, FrameCheck.Published published, RolloutControl rolloutControl) {
+    this.rolloutControl = rolloutControl;
     this.limits = limits;
     this.published = published;
     this.failures = failures;
@@ -55,6 +58,8 @@ final class HttpVerticle extends VerticleBase {
     rollouts = new RolloutTracker(vertx, store, clients, options::pullStaleCutoffMillis);
     fanout = new Fanout(vertx, store, metrics, clientState, options, rollouts, failures, published);
     clientState.onRefused(fanout::refused);
+    fanout.rolloutRegistry = rolloutControl.registry;
+    fanout.rolloutControl = rolloutControl;
 
     router = Router.router(vertx);
     ErrorHandler errors = new ErrorHandler(failures);
@@ -73,10 +78,11 @@ final class HttpVerticle extends VerticleBase {
     new TokensEndpoint(vertx, tokens).addRoutes(router);
     HttpClientEndpoint httpClients = new HttpClientEndpoint(store, clientState, options, metrics);
     new NamespaceEndpoint(store, new WriteBatcher(store::appendAll, ConfigStore.MAX_BATCH, metrics.writesWaiting),
-        this::committed, limits, httpClients).addRoutes(router);
+        this::committed, limits, httpClients, rolloutControl).addRoutes(router);
     new PushEndpoint(fanout, store, limits, httpClients).addRoutes(router);
     httpClients.addRoutes(router);
-    new RolloutEndpoint(store, clients, rollouts, options).addRoutes(router);
+    new RolloutEndpoint(store, clients, rollouts, options, rolloutControl).addRoutes(router);
+    new RolloutsEndpoint(vertx, rolloutControl, clients, options).addRoutes(router);
     // The admin page (static files from the jar), GET only so that a wrong method on an API path
     // stays a 405; unknown paths fall through to the JSON 404.
     router.get("/*").handler(HttpVerticle::noCacheForPages)
@@ -143,6 +149,12 @@ final class HttpVerticle extends VerticleBase {
 
   /** {@code changesText}: the write's changes as {@link RevisionBus#seal} encoded them, null for a rollback. */
   private void committed(Revision r, String changesText) {
+    publish(vertx, metrics, published, failures, r, changesText);
+  }
+
+  /** Publishes a committed revision to every node (a write's, a rollback's, or one a rollout wrote). */
+  static void publish(io.vertx.core.Vertx vertx, HubMetrics metrics, FrameCheck.Published published, FailureLog failures,
+                      Revision r, String changesText) {
     metrics.revisionsCommitted.increment();
     try {
       RevisionBus.Frame frame = changesText == null ? RevisionBus.Frame.of(r) : RevisionBus.Frame.of(r, changesText);

@@ -35,8 +35,12 @@ final class NamespaceEndpoint {
   /** Every write and rollback goes through it: one path, group-committed under load. */
   private final WriteBatcher writes;
 
+  /** Writes under a rollout plan start a rollout; writes during one are refused (RolloutControl#write). */
+  private final RolloutControl rollouts;
+
   NamespaceEndpoint(ConfigStore store, WriteBatcher writes, Committed committed, TokenLimits limits,
-                    HttpClientEndpoint httpClients) {
+                    HttpClientEndpoint httpClients, RolloutControl rollouts) {
+    this.rollouts = rollouts;
     this.writes = writes;
     this.store = store;
     this.committed = committed;
@@ -116,6 +120,11 @@ final class NamespaceEndpoint {
     Long version = Requests.longParam(ctx, "version", null);
     String clientId = HttpClientEndpoint.pullClientId(ctx);
     String ifNoneMatch = ctx.request().getHeader("If-None-Match");
+    RolloutState rollout = rollouts.registry.active(ns);
+    if (rollout != null && version == null) {
+      rolloutSnapshot(ctx, ns, clientId, rollout, ifNoneMatch);
+      return;
+    }
     Future<Long> unchanged = ifNoneMatch != null && version == null
         ? store.head(ns).map(head -> etag(head).equals(ifNoneMatch) ? head : null)
         : Future.succeededFuture(null);
@@ -137,6 +146,28 @@ final class NamespaceEndpoint {
           String digest = ContentDigest.of(s.entries());
           ctx.response().putHeader("X-Herald-Digest", digest);
           ctx.json(Payloads.snapshot(s).put("digest", digest));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * The snapshot while a rollout runs: with {@code client_id}, the version that client's step
+   * gives it (stable or staged); without, the head. Either way {@code rollout} says so.
+   */
+  private void rolloutSnapshot(RoutingContext ctx, String ns, String clientId, RolloutState r, String ifNoneMatch) {
+    rollouts.limitFor(ns, clientId)
+        .compose(limit -> limit == Long.MAX_VALUE ? store.snapshot(ns) : store.snapshot(ns, limit))
+        .onSuccess(s -> {
+          httpClients.pulled(ctx, ns, clientId);
+          String etag = etag(s.version());
+          ctx.response().putHeader("ETag", etag);
+          if (etag.equals(ifNoneMatch)) {
+            ctx.response().setStatusCode(304).end();
+            return;
+          }
+          String digest = ContentDigest.of(s.entries());
+          ctx.response().putHeader("X-Herald-Digest", digest);
+          ctx.json(Payloads.snapshot(s).put("digest", digest).put("rollout", RolloutsEndpoint.summary(r)));
         })
         .onFailure(ctx::fail);
   }
@@ -167,7 +198,7 @@ final class NamespaceEndpoint {
     if (expected == null) {
       expected = Requests.ifMatch(ctx);
     }
-    append(ctx, ns, changes, expected, message, 201);
+    append(ctx, ns, changes, expected, message, 201, body.getValue("rollout"));
   }
 
   private void putEntry(RoutingContext ctx) {
@@ -176,14 +207,14 @@ final class NamespaceEndpoint {
     Object value = Requests.jsonBody(ctx);
     Limits.value(key, value);
     String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
-    append(ctx, ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx), message, 200);
+    append(ctx, ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx), message, 200, RolloutsEndpoint.headerPlan(ctx));
   }
 
   private void deleteEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
     String key = entryKey(ctx);
     String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
-    append(ctx, ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), message, 200);
+    append(ctx, ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), message, 200, RolloutsEndpoint.headerPlan(ctx));
   }
 
   private void rollback(RoutingContext ctx) {
@@ -193,15 +224,22 @@ final class NamespaceEndpoint {
     String message = Requests.optionalString(body, "message");
     message = Limits.message(message == null ? "rollback to version " + to : message);
     Long expected = Requests.optionalVersion(body, "expected_version");
-    write(ctx, writes.submit(ConfigStore.Append.rollback(ns, to, expected, AuthHandler.principal(ctx).name(), message)),
-        null, 201);
+    String author = AuthHandler.principal(ctx).name();
+    String msg = message;
+    write(ctx, rollouts.write(ns, body.getValue("rollout"), expected, author,
+        exp -> writes.submit(ConfigStore.Append.rollback(ns, to, exp, author, msg)), s -> ctx.put(ROLLOUT, s)), null, 201);
   }
 
+  /** Where a write that started a rollout keeps it for its answer. */
+  private static final String ROLLOUT = "herald.rollout";
+
   /** A write: its changes are encoded once, before the commit, so their digest is stored with the revision. */
-  private void append(RoutingContext ctx, String ns, List<Change> changes, Long expected, String message, int status) {
+  private void append(RoutingContext ctx, String ns, List<Change> changes, Long expected, String message, int status,
+                      Object plan) {
     RevisionBus.Sealed sealed = RevisionBus.seal(changes);
-    write(ctx, writes.submit(ConfigStore.Append.write(ns, sealed.changes(), expected, AuthHandler.principal(ctx).name(),
-        message, sealed.sha256())), sealed.changesText(), status);
+    String author = AuthHandler.principal(ctx).name();
+    write(ctx, rollouts.write(ns, plan, expected, author, exp -> writes.submit(ConfigStore.Append.write(ns,
+        sealed.changes(), exp, author, message, sealed.sha256())), s -> ctx.put(ROLLOUT, s)), sealed.changesText(), status);
   }
 
   private void write(RoutingContext ctx, Future<Revision> commit, String changesText, int status) {
@@ -213,6 +251,10 @@ final class NamespaceEndpoint {
               .put("created_at", Payloads.time(r.info().createdAt()));
           if (r.info().rollbackTo() != null) {
             out.put("rollback_to", r.info().rollbackTo());
+          }
+          RolloutState rollout = ctx.get(ROLLOUT);
+          if (rollout != null) {
+            out.put("rollout", RolloutsEndpoint.summary(rollout));
           }
           ctx.response().setStatusCode(status)
               .putHeader("ETag", etag(r.version()))

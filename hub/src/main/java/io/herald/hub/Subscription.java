@@ -51,11 +51,44 @@ final class Subscription implements Feed.Subscriber {
     return sent;
   }
 
+  /** This client's rollout bucket (RolloutPlans#bucket), computed the first time a rollout asks. */
+  private int bucket = -1;
+
+  /**
+   * The highest version this client may be brought to: no limit without a rollout of the
+   * namespace, else what {@link RolloutState#limit} says for its labels and bucket.
+   */
+  long limit() {
+    RolloutState r = conn.fanout.rolloutRegistry.active(feed.namespace);
+    if (r == null) {
+      return Long.MAX_VALUE;
+    }
+    if (bucket < 0) {
+      bucket = RolloutPlans.bucket(feed.namespace, conn.clientId());
+    }
+    return r.limit(conn.labelMap(), bucket);
+  }
+
+  /** Where this client is to be brought: the feed's head, or less while a rollout holds it back. */
+  private long ceiling() {
+    return Math.min(feed.known(), limit());
+  }
+
+  /** A rollout of the namespace moved: a client it released (or stopped holding) catches up. */
+  void regate() {
+    if (live && !conn.paused() && sent >= 0 && sent < ceiling()) {
+      catchUp(sent, true);
+    }
+  }
+
   /** Writes the frame if it is this client's next version; true when written (the feed counts them). */
   @Override
   public boolean offer(RevisionBus.Frame f) {
     if (!live || conn.paused()) {
       return false; // it reconciles with the feed when its catch-up or the drain comes
+    }
+    if (f.version() > limit() || conn.fanout.rolloutRegistry.withdrawn(feed.namespace, f.version())) {
+      return false; // held back by a rollout: regate() brings it on when its step is released
     }
     if (sent == f.version() - 1) {
       conn.write(f.text());
@@ -84,7 +117,7 @@ final class Subscription implements Feed.Subscriber {
       return;
     }
     if (fromMemory && since > 0) {
-      List<RevisionBus.Frame> frames = feed.framesAfter(since);
+      List<RevisionBus.Frame> frames = gated(feed.framesAfter(since));
       // Several deltas carry the values of past revisions: history, which a client-role token may
       // not read. It gets one merged delta from the database instead.
       if (frames != null && (frames.size() == 1 || conn.principal.may(Principal.Permission.READ, feed.namespace))) {
@@ -106,6 +139,28 @@ final class Subscription implements Feed.Subscriber {
     conn.startRead(() -> read(since, gen));
   }
 
+  /**
+   * The frames of a catch-up from memory that this client may get: up to its rollout limit; null
+   * (read the database instead) when none is left or one of them was withdrawn by a rollback.
+   */
+  private List<RevisionBus.Frame> gated(List<RevisionBus.Frame> frames) {
+    if (frames == null || conn.fanout.rolloutRegistry.active(feed.namespace) == null
+        && !conn.fanout.rolloutRegistry.withdrawn(feed.namespace, frames.get(0).version())) {
+      return frames;
+    }
+    long limit = limit();
+    List<RevisionBus.Frame> out = new java.util.ArrayList<>();
+    for (RevisionBus.Frame f : frames) {
+      if (conn.fanout.rolloutRegistry.withdrawn(feed.namespace, f.version())) {
+        return null;
+      }
+      if (f.version() <= limit) {
+        out.add(f);
+      }
+    }
+    return out.isEmpty() ? null : out;
+  }
+
   private void read(long since, int gen) {
     if (conn.closed() || !conn.isSubscribed(this) || conn.paused()) {
       // It waited for a slot, and meanwhile the client went away or stopped reading: no read.
@@ -120,7 +175,7 @@ final class Subscription implements Feed.Subscriber {
       return;
     }
     metrics.catchUpReads.increment();
-    store.catchUp(feed.namespace, since).onComplete(ar -> {
+    store.catchUp(feed.namespace, since, limit()).onComplete(ar -> {
       reading = false;
       conn.readDone();
       if (conn.closed() || !conn.isSubscribed(this)) {
@@ -170,7 +225,7 @@ final class Subscription implements Feed.Subscriber {
       }
       sent = c.version();
       feed.establish(sent);
-      if (feed.known() > sent) {
+      if (ceiling() > sent) {
         catchUp(sent, true);
       } else {
         live = true;
@@ -248,7 +303,7 @@ final class Subscription implements Feed.Subscriber {
       long since = pendingSince;
       pendingSince = -1;
       catchUp(since, false);
-    } else if (live && sent < feed.known()) {
+    } else if (live && sent < ceiling()) {
       catchUp(sent, false);
     }
   }

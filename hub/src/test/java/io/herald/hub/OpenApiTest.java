@@ -108,7 +108,8 @@ class OpenApiTest {
     Pool pool = Database.pool(vertx, hub.db.url(), 1);
     HttpVerticle verticle = new HttpVerticle(HubOptions.fromEnv(env), pool,
         new HubMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), ClusterStatus.SINGLE, new TokenLimits(1, 1, System::nanoTime), new FailureLog(60_000),
-        new FrameCheck.Published(false));
+        new FrameCheck.Published(false), new RolloutControl(vertx, new RolloutRegistry(),
+            new io.herald.db.RolloutStore(pool), new io.herald.db.ConfigStore(pool), (r, text) -> { }));
     String id = vertx.deployVerticle(verticle).await();
     Set<String> routed = new TreeSet<>();
     try {
