@@ -34,6 +34,8 @@ public final class HeraldHub {
   private final HubOptions options;
   private final int port;
   private final String deploymentId;
+  /** The rollout engine's deployment: undeployed with the server verticles, before the pool closes. */
+  private String engineDeploymentId;
 
   private HeraldHub(Vertx vertx, Pool pool, HubOptions options, int port, String deploymentId) {
     this.vertx = vertx;
@@ -168,8 +170,12 @@ public final class HeraldHub {
     return vertx.deployVerticle(new RolloutEngine(rollouts, new ClientStateStore(pool), config,
             options::pullStaleCutoffMillis, failures))
         .compose(engine -> vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures,
-                published, rollouts), new DeploymentOptions().setInstances(options.eventLoops())))
-        .map(id -> new HeraldHub(vertx, pool, options, options.httpPort(), id));
+                published, rollouts), new DeploymentOptions().setInstances(options.eventLoops()))
+            .map(id -> {
+              HeraldHub hub = new HeraldHub(vertx, pool, options, options.httpPort(), id);
+              hub.engineDeploymentId = engine;
+              return hub;
+            }));
   }
 
   /**
@@ -214,6 +220,7 @@ public final class HeraldHub {
     // closed from outside its own event loops, whose tasks stop running once it is closed.
     CompletableFuture<Void> released = new CompletableFuture<>();
     vertx.undeploy(deploymentId)
+        .transform(ar -> engineDeploymentId == null ? Future.succeededFuture() : vertx.undeploy(engineDeploymentId))
         .transform(ar -> pool.close())
         .onComplete(ar -> released.complete(null));
     return Future.fromCompletionStage(released.thenComposeAsync(v -> vertx.close().toCompletionStage()));
