@@ -136,6 +136,11 @@ final class RolloutControl {
         });
     return written.compose(rev -> transition(r, "rolled_back", r.last().step(), "rolled_back", actor,
             new JsonObject().put("rollback_version", rev.version()).put("reason", reason))
+        // Another node recorded this very rollback first (it saw the revision): that is the outcome.
+        .recover(e -> e instanceof StoreException.Duplicate
+            ? rollouts.find(r.namespace(), r.version()).compose(now -> now.last().state().equals("rolled_back")
+                ? Future.succeededFuture(now) : Future.failedFuture(e))
+            : Future.failedFuture(e))
         .andThen(ar -> committed.published(rev, null)));
   }
 

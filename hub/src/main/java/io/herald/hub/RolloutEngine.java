@@ -114,9 +114,16 @@ final class RolloutEngine extends VerticleBase {
     String system = RolloutControl.system(r.version());
     return config.head(r.namespace()).<Void>compose(head -> {
       if (head > r.version()) {
-        // Only a rollback can follow a staged version; its transition was lost (a crash between the two).
-        return control.transition(r, "rolled_back", last.step(), "rolled_back", system,
-            new JsonObject().put("rollback_version", r.version() + 1).put("reason", "recovered after a restart")).mapEmpty();
+        // Only a rollback can follow a staged version. Its writer records rolled_back right after
+        // writing it; when that has not happened within a minute, the writer died in between.
+        return config.revision(r.namespace(), r.version() + 1).compose(rev -> {
+          if (System.currentTimeMillis() - rev.info().createdAt().toInstant().toEpochMilli() < 60_000) {
+            return Future.<Void>succeededFuture();
+          }
+          return control.transition(r, "rolled_back", last.step(), "rolled_back", system,
+              new JsonObject().put("rollback_version", r.version() + 1).put("reason", "recorded after its writer stopped"))
+              .<Void>mapEmpty();
+        });
       }
       if (head < r.version()) {
         return staleReservation(r, system).mapEmpty();

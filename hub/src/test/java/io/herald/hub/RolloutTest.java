@@ -270,6 +270,31 @@ class RolloutTest {
   }
 
   @Test
+  @DisplayName("a step not applied within step_timeout pauses the rollout for a person; resume and promote go on")
+  void stepTimeout(Vertx vertx) throws Exception {
+    String ns = "ro.timeout";
+    api.write(ns, "k", 1);
+    try (WsClient canary = client(vertx, hub.port(), "c-1", "canary", ns, 0);
+         WsClient main = client(vertx, hub.port(), "m-1", "main", ns, 0)) {
+      long v = staged(api, ns, canaryThenAll().put("step_timeout", "1s"), "k", 2);
+      canary.apply(canary.next("delta")); // and never acks
+      awaitState(api, ns, v, "paused");
+      JsonObject paused = rollout(api, ns, v);
+      JsonObject last = paused.getJsonArray("transitions").getJsonObject(1);
+      assertEquals("step_timeout", last.getJsonObject("detail").getString("reason"), paused.encode());
+      assertEquals("rollout:" + v, last.getString("actor"));
+      quiet(main);
+      assertEquals(200, api.post("/v1/namespaces/" + ns + "/rollouts/" + v + "/resume", new JsonObject()).statusCode());
+      awaitState(api, ns, v, "paused"); // still not applied: the timeout counts again from the resume
+      assertEquals(200, api.post("/v1/namespaces/" + ns + "/rollouts/" + v + "/promote", new JsonObject()).statusCode());
+      assertEquals(v, main.apply(main.next("delta")).getLong("version"));
+      canary.ack(ns, v);
+      main.ack(ns, v);
+      awaitState(api, ns, v, "completed");
+    }
+  }
+
+  @Test
   @DisplayName("percentages pick the same clients in every rollout of a namespace")
   void stablePercentages(Vertx vertx) throws Exception {
     String ns = "ro.percent";
