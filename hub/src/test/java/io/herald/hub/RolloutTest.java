@@ -84,6 +84,24 @@ class RolloutTest {
     return r.bodyAsJsonObject().getLong("version");
   }
 
+  /** A canary and a main client of a namespace at version 1; version 2 staged under a plan and at the canary. */
+  record Staged(WsClient canary, WsClient main, long version) implements AutoCloseable {
+    @Override
+    public void close() {
+      canary.close();
+      main.close();
+    }
+  }
+
+  static Staged canaryAndMain(Vertx vertx, String ns, JsonObject plan) {
+    api.write(ns, "k", 1);
+    WsClient canary = client(vertx, hub.port(), "c-1", "canary", ns, 0);
+    WsClient main = client(vertx, hub.port(), "m-1", "main", ns, 0);
+    long v = staged(api, ns, plan, "k", 2);
+    assertEquals(v, canary.apply(canary.next("delta")).getLong("version"));
+    return new Staged(canary, main, v);
+  }
+
   static JsonObject rollout(Api api, String ns, long v) {
     return api.json("/v1/namespaces/" + ns + "/rollouts/" + v);
   }
@@ -174,11 +192,10 @@ class RolloutTest {
   @DisplayName("a bake time keeps the next step waiting after the canaries applied")
   void bake(Vertx vertx) throws Exception {
     String ns = "ro.bake";
-    api.write(ns, "k", 1);
-    try (WsClient canary = client(vertx, hub.port(), "c-1", "canary", ns, 0);
-         WsClient main = client(vertx, hub.port(), "m-1", "main", ns, 0)) {
-      long v = staged(api, ns, canaryThenAll().put("bake", "2s"), "k", 2);
-      canary.apply(canary.next("delta"));
+    try (Staged s = canaryAndMain(vertx, ns, canaryThenAll().put("bake", "2s"))) {
+      WsClient canary = s.canary();
+      WsClient main = s.main();
+      long v = s.version();
       long acked = System.nanoTime();
       canary.ack(ns, v);
       await("the canary step is applied", () -> rollout(api, ns, v).getString("last_transition").equals("applied"));
@@ -273,11 +290,10 @@ class RolloutTest {
   @DisplayName("a step not applied within step_timeout pauses the rollout for a person; resume and promote go on")
   void stepTimeout(Vertx vertx) throws Exception {
     String ns = "ro.timeout";
-    api.write(ns, "k", 1);
-    try (WsClient canary = client(vertx, hub.port(), "c-1", "canary", ns, 0);
-         WsClient main = client(vertx, hub.port(), "m-1", "main", ns, 0)) {
-      long v = staged(api, ns, canaryThenAll().put("step_timeout", "1s"), "k", 2);
-      canary.apply(canary.next("delta")); // and never acks
+    try (Staged s = canaryAndMain(vertx, ns, canaryThenAll().put("step_timeout", "1s"))) {
+      WsClient canary = s.canary(); // it got the version and never acks
+      WsClient main = s.main();
+      long v = s.version();
       awaitState(api, ns, v, "paused");
       JsonObject paused = rollout(api, ns, v);
       JsonObject last = paused.getJsonArray("transitions").getJsonObject(1);
