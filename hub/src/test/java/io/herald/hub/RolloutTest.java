@@ -409,6 +409,19 @@ class RolloutTest {
       JsonObject listed = api.json(base + "/rollouts").getJsonArray("rollouts").getJsonObject(0);
       assertEquals(v, listed.getLong("version"));
       assertEquals(400, api.post(base + "/rollouts/" + v + "/promote", new JsonObject().put("to", "half")).statusCode());
+      // Readers see rollouts; only writers move them or set policies.
+      String reader = api.post("/v1/tokens", new JsonObject().put("name", "ro-reader").put("role", "reader")
+          .put("namespaces", new JsonArray().add("ro.*"))).bodyAsJsonObject().getString("token");
+      Api asReader = new Api(vertx, hub.port(), reader);
+      try {
+        assertEquals(200, asReader.get(base + "/rollouts/" + v).statusCode());
+        assertEquals(200, asReader.get(base + "/rollouts").statusCode());
+        assertEquals(403, asReader.post(base + "/rollouts/" + v + "/pause", new JsonObject()).statusCode());
+        assertEquals(403, asReader.send(HttpMethod.PUT, base + "/rollout-policy", canaryThenAll().encode(), Map.of())
+            .statusCode());
+      } finally {
+        asReader.close();
+      }
       assertEquals(200, api.post(base + "/rollouts/" + v + "/pause", new JsonObject()).statusCode());
       assertEquals(409, api.post(base + "/rollouts/" + v + "/pause", new JsonObject()).statusCode());
       assertEquals(200, api.post(base + "/rollouts/" + v + "/resume", new JsonObject()).statusCode());
