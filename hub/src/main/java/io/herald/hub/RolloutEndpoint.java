@@ -60,6 +60,10 @@ final class RolloutEndpoint {
     String ns = NamespaceEndpoint.namespace(ctx);
     long version = Requests.pathVersion(ctx, "version");
     long waitMs = Requests.durationMillis(ctx, "wait", 0, MAX_WAIT_MS);
+    String listing = ctx.request().getParam("clients", "all");
+    if (!listing.equals("all") && !listing.equals("none")) {
+      throw ApiException.badRequest("invalid_parameter", "'clients' must be \"all\" or \"none\"");
+    }
     store.head(ns)
         .compose(head -> {
           if (version < 1 || version > head) {
@@ -67,7 +71,7 @@ final class RolloutEndpoint {
                 "namespace '" + ns + "' has no version " + version + " (head is " + head + ")",
                 new JsonObject().put("head", head)));
           }
-          RolloutTracker.Waiter waiter = rollouts.waitFor(ns, version, waitMs);
+          RolloutTracker.Waiter waiter = rollouts.waitFor(ns, version, waitMs, listing.equals("all"));
           ctx.response().closeHandler(v -> waiter.cancel());
           return waiter.answer();
         })
