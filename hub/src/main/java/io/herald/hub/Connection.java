@@ -208,9 +208,11 @@ final class Connection {
     if (!admit()) {
       return;
     }
-    Object parsed;
+    Object parsed = FastAck.parse(text);
     try {
-      parsed = StrictJson.parse(text);
+      if (parsed == null) {
+        parsed = StrictJson.parse(text);
+      }
     } catch (StrictJson.Invalid e) {
       protocolError("invalid_json", "a frame must be one JSON object: " + e.getMessage(), null);
       return;
