@@ -2,6 +2,7 @@ package io.herald.hub;
 
 import io.herald.db.ClientRow;
 import io.herald.db.ConfigStore;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.util.List;
@@ -106,6 +107,23 @@ final class Subscription implements Feed.Subscriber {
     conn.startRead(() -> read(since, gen));
   }
 
+  /** One database read from {@code since}, encoded once for every subscription of the feed that shares it. */
+  private Future<Feed.CaughtUp> readCatchUp(long since) {
+    metrics.catchUpReads.increment();
+    return store.catchUp(feed.namespace, since).map(c -> {
+      try {
+        String text = c.snapshot() != null
+            ? Payloads.snapshotFrame(c.snapshot()).encode()
+            : Payloads.deltaFrame(feed.namespace, since, c.version(), c.delta().asChanges()).encode();
+        return new Feed.CaughtUp(c.version(), text, c.snapshot() != null);
+      } catch (RuntimeException e) {
+        // Values are checked before commit, so this is data from before that check: say so, never stall.
+        conn.fanout.failures.report("unencodable namespace state", e);
+        return new Feed.CaughtUp(c.version(), null, c.snapshot() != null);
+      }
+    });
+  }
+
   private void read(long since, int gen) {
     if (conn.closed() || !conn.isSubscribed(this) || conn.paused()) {
       // It waited for a slot, and meanwhile the client went away or stopped reading: no read.
@@ -119,8 +137,7 @@ final class Subscription implements Feed.Subscriber {
       conn.readDone();
       return;
     }
-    metrics.catchUpReads.increment();
-    store.catchUp(feed.namespace, since).onComplete(ar -> {
+    feed.catchUp(since, () -> readCatchUp(since)).onComplete(ar -> {
       reading = false;
       conn.readDone();
       if (conn.closed() || !conn.isSubscribed(this)) {
@@ -149,21 +166,15 @@ final class Subscription implements Feed.Subscriber {
         });
         return;
       }
-      ConfigStore.CatchUp c = ar.result();
-      String text;
-      try {
-        text = c.snapshot() != null
-            ? Payloads.snapshotFrame(c.snapshot()).encode()
-            : Payloads.deltaFrame(feed.namespace, since, c.version(), c.delta().asChanges()).encode();
-      } catch (RuntimeException e) {
-        // Values are checked before commit, so this is data from before that check: say so, never stall.
-        conn.fanout.failures.report("unencodable namespace state", e);
+      Feed.CaughtUp c = ar.result();
+      if (c.text() == null) {
         conn.sendError("unencodable", "namespace '" + feed.namespace + "' at version " + c.version()
             + " cannot be encoded as JSON", feed.namespace);
         return;
       }
+      String text = c.text();
       conn.send(text);
-      if (c.snapshot() != null) {
+      if (c.snapshot()) {
         metrics.snapshotsSent.increment();
       } else {
         metrics.deltasSent.increment();
