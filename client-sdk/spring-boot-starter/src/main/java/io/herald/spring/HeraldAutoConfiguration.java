@@ -74,6 +74,7 @@ public class HeraldAutoConfiguration {
   static class Health {
 
     @Bean
+    @org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator("herald")
     HeraldHealthIndicator heraldHealthIndicator(HeraldRuntime runtime) {
       return new HeraldHealthIndicator(runtime);
     }

@@ -1,7 +1,6 @@
 package io.herald.spring;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 import org.apache.commons.logging.Log;
@@ -51,8 +50,7 @@ public final class HeraldConfigDataLoader implements ConfigDataLoader<HeraldConf
       runtime.close();
       throw e;
     }
-    // ConfigData lists its sources from the highest precedence down: the namespace written last wins.
-    Collections.reverse(sources);
+    // ConfigData lists its sources in ascending precedence: the namespace written last wins.
     return new ConfigData(sources, ConfigData.Option.IGNORE_IMPORTS, ConfigData.Option.IGNORE_PROFILES);
   }
 }

@@ -92,8 +92,8 @@ final class HeraldRefresher implements HeraldRuntime.Refresher {
         try {
           rebinds.add(new Rebind(bean, bindFresh(binder, bean)));
         } catch (RuntimeException e) {
-          errors.add("@ConfigurationProperties(\"" + bean.getAnnotation().prefix() + "\") bean '" + bean.getName() + "': "
-              + messages(e));
+          errors.add("@ConfigurationProperties(\"" + bean.getAnnotation().prefix() + "\") "
+              + ClassUtils.getUserClass(bean.getInstance()).getSimpleName() + ": " + messages(e));
         }
       }
     }

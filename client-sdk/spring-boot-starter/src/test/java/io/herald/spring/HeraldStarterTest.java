@@ -195,6 +195,16 @@ class HeraldStarterTest {
   }
 
   @Test
+  @Order(10)
+  @DisplayName("the hub lists the application under its client id with the labels from herald.labels.*")
+  void clientAndLabelsAtTheHub() {
+    JsonObject clients = HUB.get("/v1/namespaces/app.shared/clients");
+    JsonObject me = clients.getJsonArray("clients").stream().map(JsonObject.class::cast)
+        .filter(c -> "starter-test".equals(c.getString("client_id"))).findFirst().orElseThrow(() -> new AssertionError(clients));
+    assertEquals("payments", me.getJsonObject("labels").getString("team"), me.encode());
+  }
+
+  @Test
   @Order(8)
   @DisplayName("the SDK's meters are in the application's registry")
   void meters() {

@@ -55,6 +55,10 @@ final class HubFixture implements AutoCloseable {
         .getLong("version");
   }
 
+  JsonObject get(String path) {
+    return call("GET", path, null, 200);
+  }
+
   /** The rollout of version {@code v}: answers once no connected client is pending (or after 10 s). */
   JsonObject acks(String ns, long v) {
     return call("GET", "/v1/namespaces/" + ns + "/versions/" + v + "/acks?wait=10s", null, 200);
