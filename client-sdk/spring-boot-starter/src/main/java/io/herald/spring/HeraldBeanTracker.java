@@ -17,6 +17,8 @@ import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.env.Environment;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ReflectionUtils;
 
@@ -24,7 +26,7 @@ import org.springframework.util.ReflectionUtils;
  * Remembers, as singletons are created, their {@code @Value("${...}")} fields and setters (to set
  * them again when Herald brings a new version) and their {@link HeraldListener} methods.
  */
-final class HeraldBeanTracker implements BeanPostProcessor, BeanFactoryAware {
+final class HeraldBeanTracker implements BeanPostProcessor, BeanFactoryAware, EnvironmentAware {
 
   /** One {@link HeraldListener} method with the bean to call it on. */
   record Listener(String namespace, String beanName, Object bean, Method method) {
@@ -51,9 +53,15 @@ final class HeraldBeanTracker implements BeanPostProcessor, BeanFactoryAware {
   }
 
   private ConfigurableListableBeanFactory beanFactory;
+  private Environment environment;
   private final List<ValueMember> values = new CopyOnWriteArrayList<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final Map<Class<?>, Boolean> uninteresting = new ConcurrentHashMap<>();
+
+  @Override
+  public void setEnvironment(Environment environment) {
+    this.environment = environment;
+  }
 
   @Override
   public void setBeanFactory(BeanFactory beanFactory) {
@@ -71,13 +79,14 @@ final class HeraldBeanTracker implements BeanPostProcessor, BeanFactoryAware {
     int before = values.size();
     ReflectionUtils.doWithFields(type, field -> {
       Value v = AnnotatedElementUtils.findMergedAnnotation(field, Value.class);
-      if (v != null && v.value().contains("${") && !Modifier.isStatic(field.getModifiers())) {
+      if (v != null && v.value().contains("${") && !Modifier.isStatic(field.getModifiers()) && fromEnvironment(v.value())) {
         values.add(new ValueMember(beanName, bean, field, null, v.value(), resolve(v.value())));
       }
     });
     ReflectionUtils.doWithMethods(type, method -> {
       Value v = AnnotatedElementUtils.findMergedAnnotation(method, Value.class);
-      if (v != null && v.value().contains("${") && method.getParameterCount() == 1 && !Modifier.isStatic(method.getModifiers())) {
+      if (v != null && v.value().contains("${") && method.getParameterCount() == 1 && !Modifier.isStatic(method.getModifiers())
+          && fromEnvironment(v.value())) {
         values.add(new ValueMember(beanName, bean, null, method, v.value(), resolve(v.value())));
       }
     });
@@ -114,6 +123,19 @@ final class HeraldBeanTracker implements BeanPostProcessor, BeanFactoryAware {
     ReflectionUtils.doWithMethods(type, m -> found[0] = true,
         m -> AnnotatedElementUtils.hasAnnotation(m, HeraldListener.class));
     return found[0];
+  }
+
+  /**
+   * Only members whose placeholders the Environment alone resolves, exactly as the bean factory did,
+   * are followed: one that also needs something else (a placeholder configurer's local properties, a
+   * custom resolver) cannot be re-resolved from the Environment and must not reject every version.
+   */
+  private boolean fromEnvironment(String expression) {
+    try {
+      return environment.resolveRequiredPlaceholders(expression).equals(resolve(expression));
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   private String resolve(String expression) {
