@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -32,8 +33,9 @@ import io.herald.hub.HubNode;
 class HeraldStartWithoutHubTest {
 
   private static HubFixture hub;
-  /** Nothing listens here. */
-  private static final String DOWN = "http://127.0.0.1:" + HubNode.freePort();
+  /** Nothing listens here (but for a hub that comes back in {@link #startsFromCacheThenFollowsTheHub}). */
+  private static final int DOWN_PORT = HubNode.freePort();
+  private static final String DOWN = "http://127.0.0.1:" + DOWN_PORT;
 
   @SpringBootConfiguration
   @EnableAutoConfiguration
@@ -80,8 +82,8 @@ class HeraldStartWithoutHubTest {
   }
 
   @Test
-  @DisplayName("with every hub down the application starts from the local cache, and health says why")
-  void startsFromCache() throws Exception {
+  @DisplayName("with every hub down the application starts from the local cache, then follows a hub that comes up")
+  void startsFromCacheThenFollowsTheHub() throws Exception {
     Path cache = Files.createTempDirectory("herald-starter-cache");
     try (ConfigurableApplicationContext up = run(hub.url(), cache, false)) {
       assertEquals(42, up.getBean(Limits.class).max);
@@ -97,6 +99,18 @@ class HeraldStartWithoutHubTest {
       @SuppressWarnings("unchecked")
       Map<String, Map<String, Object>> ns = (Map<String, Map<String, Object>>) h.getDetails().get("namespaces");
       assertEquals(true, ns.get("svc.limits").get("fromCache"));
+
+      // A hub comes up where the application looks (on the same database): it confirms version 1,
+      // and the next version (written through the first hub; the late one reads it from PostgreSQL
+      // within its 3 s head check) reaches the bean like any live change.
+      try (HubNode late = HubNode.start(HubNode.jar("../../hub/target/herald-hub.jar"), HubNode.TEST_JVM, DOWN_PORT,
+          Map.of("HERALD_DB_URL", hub.db.url(), "HERALD_ADMIN_TOKEN", HubFixture.TOKEN, "HERALD_DB_POOL_SIZE", "4"))) {
+        late.awaitReady(Duration.ofSeconds(60));
+        HeraldHealthIndicator health = down.getBean(HeraldHealthIndicator.class);
+        HubFixture.await(60_000, () -> health.health().getStatus().equals(Status.UP), "the client reaches the hub");
+        hub.write("svc.limits", "limits/max", 43);
+        HubFixture.await(20_000, () -> down.getBean(Limits.class).max == 43, "version 2 reaches the @Value field");
+      }
     }
   }
 
