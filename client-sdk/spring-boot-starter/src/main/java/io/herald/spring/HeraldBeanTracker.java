@@ -48,7 +48,9 @@ final class HeraldBeanTracker implements BeanPostProcessor, BeanFactoryAware, En
     }
 
     String describe() {
-      return method.getDeclaringClass().getSimpleName() + "." + method.getName() + " (bean '" + beanName + "')";
+      Class<?> type = method.getDeclaringClass();
+      return (type.getSimpleName().isEmpty() ? type.getName() : type.getSimpleName()) + "." + method.getName()
+          + " (bean '" + beanName + "')";
     }
   }
 

@@ -9,10 +9,14 @@ import java.util.Map;
 
 import io.herald.client.Transport;
 
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
 /**
  * The {@code herald.*} properties, read once when the first {@code herald:} import is resolved
  * (from the files, environment variables and command line that Spring Boot knows at that point).
+ * The annotation only gives IDEs the property metadata; this class is bound by the import, not as a bean.
  */
+@ConfigurationProperties("herald")
 public class HeraldProperties {
 
   /** Hub base URLs such as {@code http://hub-a:8080}, tried in turn. */

@@ -62,6 +62,19 @@ class HeraldStartWithoutHubTest {
     hub.close();
   }
 
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class WrongListenerApp {
+    @Bean
+    Object wrongListener() {
+      return new Object() {
+        @HeraldListener(namespace = "svc.other")
+        void onChange() {
+        }
+      };
+    }
+  }
+
   private static ConfigurableApplicationContext run(String endpoints, Path cache, boolean failFast) {
     return run("herald:svc.limits", endpoints, cache, failFast);
   }
@@ -136,6 +149,16 @@ class HeraldStartWithoutHubTest {
       Map<String, String> why = (Map<String, String>) h.getDetails().get("startedWithoutHub");
       assertTrue(why.get("svc.limits").contains("WITHOUT it"), why.toString());
     }
+  }
+
+  @Test
+  @DisplayName("a @HeraldListener of a namespace that is not imported stops start-up and names the namespace")
+  void listenerOfUnimportedNamespace() {
+    SpringApplicationBuilder b = new SpringApplicationBuilder(WrongListenerApp.class).web(WebApplicationType.NONE)
+        .properties(Map.of("spring.config.import", "herald:svc.limits", "herald.endpoints", hub.url(),
+            "herald.token", HubFixture.TOKEN, "herald.initial-timeout", "20s"));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.run().close());
+    assertTrue(e.getMessage().contains("'svc.other', which is not imported"), e.getMessage());
   }
 
   @Test
