@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 
 /** How Herald keys and JSON values become Spring property names, and how imports name namespaces. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
@@ -53,6 +54,17 @@ class HeraldPropertySourceTest {
     assertNull(s.getProperty("a"));
     assertEquals(List.of("b"), List.of(s.getPropertyNames()));
     assertEquals("herald:ns", s.getName());
+  }
+
+  @Test
+  @DisplayName("changed properties, indexed and camel-case ones too, fall under their @ConfigurationProperties prefix")
+  void changedNames() {
+    var changed = HeraldRefresher.changedNames(Map.of("payments.hosts[0]", "a", "db.maxSize", 1, "same", 1),
+        Map.of("payments.hosts[0]", "b", "db.maxSize", 2, "same", 1, "added.key", true));
+    assertEquals(3, changed.size(), changed.toString());
+    assertTrue(changed.stream().anyMatch(n -> ConfigurationPropertyName.of("payments").isAncestorOf(n)), changed.toString());
+    assertTrue(changed.stream().anyMatch(n -> ConfigurationPropertyName.of("db").isAncestorOf(n)), changed.toString());
+    assertTrue(changed.stream().anyMatch(n -> ConfigurationPropertyName.of("added").isAncestorOf(n)), changed.toString());
   }
 
   @Test

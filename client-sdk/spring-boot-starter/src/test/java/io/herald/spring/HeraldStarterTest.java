@@ -109,13 +109,14 @@ class HeraldStarterTest {
   @DisplayName("a new version rebinds @ConfigurationProperties, sets @Value members, calls the listener, then is acked applied")
   void liveUpdate() {
     long v = HUB.write("app.prod", "payments/limit", 70, "db/pool", new JsonObject().put("size", 20).put("timeout", "2s"),
-        "greeting.text", "changed", "feature.retries", 5);
+        "greeting.text", "changed", "feature.retries", 5, "payments/hosts", new JsonArray().add("c"));
     JsonObject rollout = HUB.acks("app.prod", v);
     assertEquals(List.of("starter-test"), rollout.getJsonObject("clients").getJsonArray("applied").getList(), rollout.encode());
     // Acked only after the beans changed: no waiting needed here.
     assertEquals(70, payments.getLimit());
     assertEquals(20, pool.getSize());
     assertEquals(Duration.ofSeconds(2), pool.getTimeout());
+    assertEquals(List.of("c"), payments.getHosts(), "a shorter list replaces the longer one");
     assertEquals("changed", greeter.text);
     assertEquals(5, greeter.retries);
     assertEquals("70", env.getProperty("payments.limit"));
