@@ -42,6 +42,7 @@ public final class HeraldRuntime implements AutoCloseable {
   private final CountDownLatch attached = new CountDownLatch(1);
   private volatile Refresher refresher;
   private volatile boolean contextStarting;
+  private volatile boolean waitingForContext;
   private volatile boolean closed;
 
   private HeraldRuntime(HeraldProperties properties, HeraldClient client, MeterBridge meters) {
@@ -179,12 +180,22 @@ public final class HeraldRuntime implements AutoCloseable {
     if (!contextStarting) {
       return null;
     }
-    while (!closed) {
-      if (attached.await(1, TimeUnit.SECONDS)) {
-        return refresher;
+    waitingForContext = true;
+    try {
+      while (!closed) {
+        if (attached.await(1, TimeUnit.SECONDS)) {
+          return refresher;
+        }
       }
+    } finally {
+      waitingForContext = false;
     }
     throw new IllegalStateException("the application is shutting down");
+  }
+
+  /** True while a new version waits for the application context to be built. */
+  boolean waitingForContext() {
+    return waitingForContext;
   }
 
   /** The configuration is loaded; the application context is being built. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -72,6 +73,24 @@ class HeraldStartWithoutHubTest {
         void onChange() {
         }
       };
+    }
+  }
+
+  /** Writes a version while the context is being built, and waits until it waits for the context. */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class WriteDuringStartApp {
+    @Bean
+    Limits limits() {
+      return new Limits();
+    }
+
+    @Bean
+    Object writer(Limits createdBefore, HeraldRuntime runtime) {
+      assertEquals(44, createdBefore.max);
+      hub.write("svc.starting", "limits/max", 45);
+      HubFixture.await(20_000, runtime::waitingForContext, "version 2 waits for the context");
+      return new Object();
     }
   }
 
@@ -148,6 +167,21 @@ class HeraldStartWithoutHubTest {
       @SuppressWarnings("unchecked")
       Map<String, String> why = (Map<String, String>) h.getDetails().get("startedWithoutHub");
       assertTrue(why.get("svc.limits").contains("WITHOUT it"), why.toString());
+    }
+  }
+
+  @Test
+  @DisplayName("a version that arrives while the context is built waits for it, then reaches beans created before it")
+  void versionDuringContextStart() {
+    hub.write("svc.starting", "limits/max", 44);
+    try (ConfigurableApplicationContext app = new SpringApplicationBuilder(WriteDuringStartApp.class)
+        .web(WebApplicationType.NONE).properties(Map.of("spring.config.import", "herald:svc.starting",
+            "herald.endpoints", hub.url(), "herald.token", HubFixture.TOKEN, "herald.client-id", "during-start",
+            "herald.initial-timeout", "20s")).run()) {
+      HubFixture.await(20_000, () -> app.getBean(Limits.class).max == 45, "version 2 applied once the context is up");
+      assertEquals("45", app.getEnvironment().getProperty("limits.max"));
+      assertEquals(List.of("during-start"),
+          hub.acks("svc.starting", 2).getJsonObject("clients").getJsonArray("applied").getList());
     }
   }
 
