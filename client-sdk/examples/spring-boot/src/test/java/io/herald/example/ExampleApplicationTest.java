@@ -19,7 +19,7 @@ import org.springframework.boot.test.context.SpringBootTest;
  * Netty, and it starts with no hub at all (herald.fail-fast=false), on its defaults. The starter's
  * own tests run it against a real hub.
  */
-@SpringBootTest(properties = {
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = {
     "herald.endpoints=http://127.0.0.1:9", // nothing listens on the discard port
     "herald.token=unused",
     "herald.initial-timeout=500ms",
