@@ -35,6 +35,10 @@ public class HeraldProperties {
   private Duration initialTimeout = Duration.ofSeconds(5);
   /** websocket (default: pushed, acked on the socket) or pull. */
   private Transport transport = Transport.WEBSOCKET;
+  /** How often the client reconciles each namespace with the hub, and so how soon a rejected version is offered again; 0 turns it off. */
+  private Duration syncInterval = Duration.ofMinutes(5);
+  /** Pull transport: the time between pulls; 0 long-polls instead. */
+  private Duration pollInterval = Duration.ofSeconds(60);
 
   public List<String> getEndpoints() {
     return endpoints;
@@ -90,6 +94,22 @@ public class HeraldProperties {
 
   public void setInitialTimeout(Duration initialTimeout) {
     this.initialTimeout = initialTimeout;
+  }
+
+  public Duration getSyncInterval() {
+    return syncInterval;
+  }
+
+  public void setSyncInterval(Duration syncInterval) {
+    this.syncInterval = syncInterval;
+  }
+
+  public Duration getPollInterval() {
+    return pollInterval;
+  }
+
+  public void setPollInterval(Duration pollInterval) {
+    this.pollInterval = pollInterval;
   }
 
   public Transport getTransport() {

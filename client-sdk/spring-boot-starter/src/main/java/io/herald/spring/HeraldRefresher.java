@@ -77,7 +77,8 @@ final class HeraldRefresher implements HeraldRuntime.Refresher {
 
   @Override
   public void apply(HeraldPropertySource source, ConfigChange change, Map<String, Object> next) throws Exception {
-    Set<ConfigurationPropertyName> changed = changedNames(source.properties(), next);
+    Map<String, Object> before = source.properties();
+    Set<ConfigurationPropertyName> changed = changedNames(before, next);
     MutablePropertySources proposed = proposedSources(source, change.toVersion(), next);
     List<String> errors = new ArrayList<>();
 
@@ -140,17 +141,27 @@ final class HeraldRefresher implements HeraldRuntime.Refresher {
       LOG.info("herald: " + source.namespace() + " version " + change.toVersion() + " applied: " + rebinds.size()
           + " @ConfigurationProperties bean(s) rebound, " + values.size() + " @Value member(s) set");
     }
+    try {
+      context.publishEvent(new HeraldChangeAppliedEvent(this, source.namespace(), change.toVersion(),
+          changedKeys(before, next)));
+    } catch (RuntimeException e) {
+      LOG.warn("herald: a listener of HeraldChangeAppliedEvent failed for " + source.namespace() + " version "
+          + change.toVersion() + " (the version stays applied)", e);
+    }
+  }
+
+  private static Set<String> changedKeys(Map<String, Object> before, Map<String, Object> after) {
+    Set<String> names = new java.util.TreeSet<>(before.keySet());
+    names.addAll(after.keySet());
+    names.removeIf(n -> Objects.equals(before.get(n), after.get(n)));
+    return names;
   }
 
   /** Property names whose value differs between the shown version and the proposed one. */
   static Set<ConfigurationPropertyName> changedNames(Map<String, Object> before, Map<String, Object> after) {
-    Set<String> names = new LinkedHashSet<>(before.keySet());
-    names.addAll(after.keySet());
     Set<ConfigurationPropertyName> changed = new LinkedHashSet<>();
-    for (String n : names) {
-      if (!Objects.equals(before.get(n), after.get(n))) {
-        changed.add(ConfigurationPropertyName.adapt(n, '.'));
-      }
+    for (String n : changedKeys(before, after)) {
+      changed.add(ConfigurationPropertyName.adapt(n, '.'));
     }
     return changed;
   }

@@ -61,7 +61,8 @@ public final class HeraldRuntime implements AutoCloseable {
           null);
     }
     HeraldClient.Builder b = HeraldClient.builder().endpoints(p.getEndpoints().toArray(String[]::new))
-        .token(p.getToken()).transport(p.getTransport());
+        .token(p.getToken()).transport(p.getTransport()).syncInterval(p.getSyncInterval())
+        .pollInterval(p.getPollInterval());
     if (p.getClientId() != null && !p.getClientId().isBlank()) {
       b.clientId(p.getClientId());
     }

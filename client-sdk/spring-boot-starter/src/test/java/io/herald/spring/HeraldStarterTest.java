@@ -124,6 +124,11 @@ class HeraldStarterTest {
     ConfigChange last = recorder.changes.get(recorder.changes.size() - 1);
     assertEquals(v, last.toVersion());
     assertEquals(70, last.changes().get("payments/limit").newValue());
+    HeraldChangeAppliedEvent applied = recorder.applied.get(recorder.applied.size() - 1);
+    assertEquals("app.prod", applied.namespace());
+    assertEquals(v, applied.version());
+    assertEquals(java.util.Set.of("payments.limit", "db.pool.size", "db.pool.timeout", "greeting.text", "feature.retries",
+        "payments.hosts[0]", "payments.hosts[1]"), applied.changedProperties());
   }
 
   @Test
@@ -131,8 +136,10 @@ class HeraldStarterTest {
   @DisplayName("a Bean Validation failure rejects the version: the beans keep their values and /acks shows the error")
   void validationFailureRejects() {
     long v = HUB.write("app.prod", "payments/limit", 5000, "greeting.text", "must not appear");
+    int appliedBefore = recorder.applied.size();
     JsonObject rejected = rejection(v);
     assertTrue(rejected.getString("error").contains("limit"), rejected.encode());
+    assertEquals(appliedBefore, recorder.applied.size(), "no HeraldChangeAppliedEvent for a rejected version");
     assertEquals(70, payments.getLimit());
     assertEquals("changed", greeter.text, "nothing of a rejected version is applied");
     assertEquals("70", env.getProperty("payments.limit"));

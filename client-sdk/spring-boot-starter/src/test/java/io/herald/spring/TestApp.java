@@ -117,6 +117,12 @@ class TestApp {
   /** Records every change of app.prod; rejects a version that sets {@code reject/me} to true. */
   static class Recorder {
     final List<ConfigChange> changes = new CopyOnWriteArrayList<>();
+    final List<HeraldChangeAppliedEvent> applied = new CopyOnWriteArrayList<>();
+
+    @org.springframework.context.event.EventListener
+    void onApplied(HeraldChangeAppliedEvent event) {
+      applied.add(event);
+    }
 
     @HeraldListener(namespace = "app.prod")
     void onChange(ConfigChange change) {
