@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -115,8 +115,7 @@ class HeraldStartWithoutHubTest {
 
   @Test
   @DisplayName("with every hub down the application starts from the local cache, then follows a hub that comes up")
-  void startsFromCacheThenFollowsTheHub() throws Exception {
-    Path cache = Files.createTempDirectory("herald-starter-cache");
+  void startsFromCacheThenFollowsTheHub(@TempDir Path cache) throws Exception {
     try (ConfigurableApplicationContext up = run(hub.url(), cache, false)) {
       assertEquals(42, up.getBean(Limits.class).max);
     }
@@ -197,8 +196,7 @@ class HeraldStartWithoutHubTest {
 
   @Test
   @DisplayName("fail-fast=true refuses to start with a message naming the namespace, the hubs and the setting")
-  void failFast() throws Exception {
-    Path cache = Files.createTempDirectory("herald-starter-cache");
+  void failFast(@TempDir Path cache) throws Exception {
     HeraldStartupException e = assertThrows(HeraldStartupException.class, () -> run(DOWN, cache, true).close());
     assertTrue(e.getMessage().contains("'svc.limits' is unavailable"), e.getMessage());
     assertTrue(e.getMessage().contains(DOWN), e.getMessage());

@@ -85,6 +85,7 @@ class HeraldStarterTest {
   @AfterAll
   static void stopHub() throws Exception {
     HUB.close();
+    org.springframework.util.FileSystemUtils.deleteRecursively(java.nio.file.Path.of(System.getProperty("herald.test.cache")));
   }
 
   @Test
