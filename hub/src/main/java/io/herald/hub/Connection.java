@@ -214,9 +214,11 @@ final class Connection {
     if (!admit()) {
       return;
     }
-    Object parsed;
+    Object parsed = FastAck.parse(text);
     try {
-      parsed = StrictJson.parse(text);
+      if (parsed == null) {
+        parsed = StrictJson.parse(text);
+      }
     } catch (StrictJson.Invalid e) {
       protocolError("invalid_json", "a frame must be one JSON object: " + e.getMessage(), null);
       return;
@@ -335,11 +337,16 @@ final class Connection {
       protocolError("hello_required", "send hello before " + type, null);
       return null;
     }
+    // A namespace this connection subscribed to was checked then: acks skip the pattern match.
+    Subscription sub = f.getValue("namespace") instanceof String name ? subscriptions.get(name) : null;
+    if (sub != null) {
+      return sub;
+    }
     String ns = namespaceOf(f);
     if (ns == null) {
       return null;
     }
-    Subscription sub = subscriptions.get(ns);
+    sub = subscriptions.get(ns);
     if (sub == null) {
       protocolError("not_subscribed", type + " for '" + ns + "', which this connection is not subscribed to", ns);
     }

@@ -68,18 +68,18 @@ final class RolloutEndpoint {
    * completes, halts, is rolled back or cancelled, or at the deadline (a paused rollout keeps
    * the pipeline waiting: a person decides).
    */
-  private Future<JsonObject> stagedAcks(RoutingContext ctx, String ns, long version, long deadline) {
+  private Future<JsonObject> stagedAcks(RoutingContext ctx, String ns, long version, long deadline, boolean lists) {
     return control.rollouts.find(ns, version).compose(r -> {
       String state = r == null ? "cancelled" : r.last().state();
       boolean settled = !state.equals("active") && !state.equals("paused");
       if (settled || System.currentTimeMillis() >= deadline || ctx.response().closed()) {
-        return rollouts.waitFor(ns, version, 0).answer().map(acks -> r == null ? acks
+        return rollouts.waitFor(ns, version, 0, lists).answer().map(acks -> r == null ? acks
             : acks.put("rollout", RolloutsEndpoint.brief(r)));
       }
       io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
       ctx.vertx().setTimer(Math.max(1, Math.min(STAGED_RECHECK_MS, deadline - System.currentTimeMillis())),
           t -> later.complete());
-      return later.future().compose(v -> stagedAcks(ctx, ns, version, deadline));
+      return later.future().compose(v -> stagedAcks(ctx, ns, version, deadline, lists));
     });
   }
 
@@ -87,6 +87,10 @@ final class RolloutEndpoint {
     String ns = NamespaceEndpoint.namespace(ctx);
     long version = Requests.pathVersion(ctx, "version");
     long waitMs = Requests.durationMillis(ctx, "wait", 0, MAX_WAIT_MS);
+    String listing = ctx.request().getParam("clients", "all");
+    if (!listing.equals("all") && !listing.equals("none")) {
+      throw ApiException.badRequest("invalid_parameter", "'clients' must be \"all\" or \"none\"");
+    }
     store.head(ns)
         .compose(head -> {
           if (version < 1 || version > head) {
@@ -96,9 +100,9 @@ final class RolloutEndpoint {
           }
           RolloutState staged = control.registry.active(ns);
           if (staged != null && staged.version() == version) {
-            return stagedAcks(ctx, ns, version, System.currentTimeMillis() + waitMs);
+            return stagedAcks(ctx, ns, version, System.currentTimeMillis() + waitMs, listing.equals("all"));
           }
-          RolloutTracker.Waiter waiter = rollouts.waitFor(ns, version, waitMs);
+          RolloutTracker.Waiter waiter = rollouts.waitFor(ns, version, waitMs, listing.equals("all"));
           ctx.response().closeHandler(v -> waiter.cancel());
           return waiter.answer();
         })

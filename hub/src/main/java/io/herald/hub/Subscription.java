@@ -2,6 +2,7 @@ package io.herald.hub;
 
 import io.herald.db.ClientRow;
 import io.herald.db.ConfigStore;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.util.List;
@@ -161,6 +162,26 @@ final class Subscription implements Feed.Subscriber {
     return out.isEmpty() ? null : out;
   }
 
+  /**
+   * One database read from {@code since} up to {@code limit} (a rollout's; Long.MAX_VALUE: the
+   * head), encoded once for every subscription of the feed that shares it.
+   */
+  private Future<Feed.CaughtUp> readCatchUp(long since, long limit) {
+    metrics.catchUpReads.increment();
+    return store.catchUp(feed.namespace, since, limit).map(c -> {
+      try {
+        String text = c.snapshot() != null
+            ? Payloads.snapshotFrame(c.snapshot()).encode()
+            : Payloads.deltaFrame(feed.namespace, since, c.version(), c.delta().asChanges()).encode();
+        return new Feed.CaughtUp(c.version(), text, c.snapshot() != null);
+      } catch (RuntimeException e) {
+        // Values are checked before commit, so this is data from before that check: say so, never stall.
+        conn.fanout.failures.report("unencodable namespace state", e);
+        return new Feed.CaughtUp(c.version(), null, c.snapshot() != null);
+      }
+    });
+  }
+
   private void read(long since, int gen) {
     if (conn.closed() || !conn.isSubscribed(this) || conn.paused()) {
       // It waited for a slot, and meanwhile the client went away or stopped reading: no read.
@@ -174,8 +195,13 @@ final class Subscription implements Feed.Subscriber {
       conn.readDone();
       return;
     }
-    metrics.catchUpReads.increment();
-    store.catchUp(feed.namespace, since, limit()).onComplete(ar -> {
+    // Reads are shared by their `since`. A client a rollout holds back reads alone (its answer stops
+    // short of the head), and so does one on the stable side of a rolled-back version (a shared
+    // answer from before the rollback could carry the withdrawn version).
+    long limit = limit();
+    boolean own = limit != Long.MAX_VALUE || conn.fanout.rolloutRegistry.withdrawn(feed.namespace, since + 1);
+    (own ? readCatchUp(since, limit) : feed.catchUp(since, () -> readCatchUp(since, limit)))
+        .onComplete(ar -> {
       reading = false;
       conn.readDone();
       if (conn.closed() || !conn.isSubscribed(this)) {
@@ -204,21 +230,15 @@ final class Subscription implements Feed.Subscriber {
         });
         return;
       }
-      ConfigStore.CatchUp c = ar.result();
-      String text;
-      try {
-        text = c.snapshot() != null
-            ? Payloads.snapshotFrame(c.snapshot()).encode()
-            : Payloads.deltaFrame(feed.namespace, since, c.version(), c.delta().asChanges()).encode();
-      } catch (RuntimeException e) {
-        // Values are checked before commit, so this is data from before that check: say so, never stall.
-        conn.fanout.failures.report("unencodable namespace state", e);
+      Feed.CaughtUp c = ar.result();
+      if (c.text() == null) {
         conn.sendError("unencodable", "namespace '" + feed.namespace + "' at version " + c.version()
             + " cannot be encoded as JSON", feed.namespace);
         return;
       }
+      String text = c.text();
       conn.send(text);
-      if (c.snapshot() != null) {
+      if (c.snapshot()) {
         metrics.snapshotsSent.increment();
       } else {
         metrics.deltasSent.increment();

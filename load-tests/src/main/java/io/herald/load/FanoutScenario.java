@@ -247,7 +247,7 @@ final class FanoutScenario {
       }
 
       public Future<JsonObject> acks(HttpClient http, long version) {
-        return get(http, token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s");
+        return get(http, token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s&clients=none");
       }
 
       public void close() {
@@ -280,7 +280,7 @@ final class FanoutScenario {
       }
 
       public Future<JsonObject> acks(HttpClient http, long version) {
-        return get(http, p.token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s");
+        return get(http, p.token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s&clients=none");
       }
 
       public void close() throws Exception {
