@@ -13,7 +13,7 @@ status=$?
 python3 - <<'PY'
 import glob, xml.etree.ElementTree as ET
 tests = failed = skipped = 0
-for f in glob.glob('*/target/surefire-reports/TEST-*.xml') + glob.glob('*/target/failsafe-reports/TEST-*.xml'):
+for f in glob.glob('**/target/surefire-reports/TEST-*.xml', recursive=True) + glob.glob('**/target/failsafe-reports/TEST-*.xml', recursive=True):
     r = ET.parse(f).getroot()
     tests += int(r.get('tests', 0))
     failed += int(r.get('failures', 0)) + int(r.get('errors', 0))

@@ -18,6 +18,15 @@ const MESSAGES = {
   payload_too_large: 'That change is larger than 1 MiB.',
   database_unavailable: 'The database is not answering right now. Try again in a moment.',
   schema_violation: 'The namespace would violate its schema; nothing was committed.',
+  rollout_in_progress: 'A rollout of this namespace is not finished: promote it to all or abort it before committing.',
+  invalid_rollout: 'That rollout plan is not valid.',
+  rollout_finished: 'That rollout is already finished.',
+};
+
+// Plans the editor offers besides the namespace policy and a plan of one's own.
+const PLANS = {
+  canary: { steps: [{ selector: { ring: 'canary' } }, { percent: 100 }], on_reject: 'halt' },
+  percent: { steps: [{ percent: 1 }, { percent: 10 }, { percent: 100 }], on_reject: 'halt' },
 };
 
 function say(text, isError) {
@@ -106,6 +115,7 @@ function connect() {
     const f = JSON.parse(ev.data);
     if (f.type === 'rollout' && f.namespace === state.ns) {
       showRollout(f);
+      refreshProgressive(); // acks landed: the steps fill
       if (f.version !== state.head) {
         loadNamespace(state.ns, true); // someone committed: show the new head
       }
@@ -176,6 +186,127 @@ function clientPage(next) {
   if (state.lastRollout) showClients(state.lastRollout);
 }
 
+// ---- progressive rollouts: the current one of the namespace, its steps, and the operator's actions ----
+
+function stepName(s) {
+  const sel = s.selector ? Object.entries(s.selector).map(([k, v]) => k + '=' + v).join(', ') : '';
+  const pct = s.percent !== undefined ? s.percent + ' %' + (sel ? ' of ' : '') : '';
+  return (pct + sel) || 'all';
+}
+
+async function refreshProgressive() {
+  const ns = state.ns;
+  if (!ns || state.progressiveBusy) {
+    state.progressiveAgain = true;
+    return;
+  }
+  state.progressiveBusy = true;
+  try {
+    const [list, policy] = await Promise.all([api('GET', '/v1/namespaces/' + ns + '/rollouts?limit=50'),
+      api('GET', '/v1/namespaces/' + ns + '/rollout-policy').catch((e) => (e.error === 'no_rollout_policy' ? null : Promise.reject(e)))]);
+    if (ns !== state.ns) return;
+    state.rollouts = Object.fromEntries(list.rollouts.map((r) => [r.version, r]));
+    $('#policy-text').textContent = policy
+      ? 'Policy: ' + policy.plan.steps.map(stepName).join(' → ') + ', bake ' + policy.plan.bake + ', on reject '
+        + policy.plan.on_reject + '.'
+      : 'No rollout policy: changes go to every client at once unless you choose a plan.';
+    const latest = list.rollouts[0];
+    // The newest rollout while it runs, and after it until the next write (a rollback revision is its own).
+    const current = latest && (['active', 'paused', 'halted'].includes(latest.state) || latest.version === state.head
+      || (latest.state === 'rolled_back' && latest.version === state.head - 1))
+      ? await api('GET', '/v1/namespaces/' + ns + '/rollouts/' + latest.version) : null;
+    showProgressive(current);
+    markHistory();
+    // Bake times and step timeouts move a rollout without any ack: look again while it runs.
+    clearTimeout(state.progressiveTimer);
+    if (current && ['active', 'paused'].includes(current.state)) {
+      state.progressiveTimer = setTimeout(refreshProgressive, 2000);
+    }
+  } catch (e) {
+    say(explain(e), true);
+  } finally {
+    state.progressiveBusy = false;
+    if (state.progressiveAgain) {
+      state.progressiveAgain = false;
+      setTimeout(refreshProgressive, 200);
+    }
+  }
+}
+
+function showProgressive(r) {
+  state.progressive = r;
+  $('#progressive-current').hidden = !r;
+  if (!r) return;
+  const unfinished = ['active', 'paused', 'halted'].includes(r.state);
+  $('#progressive-text').textContent = 'Version ' + r.version + ' (stable ' + r.stable + '): ' + r.state
+    + (unfinished ? ', step ' + (r.step + 1) + ' of ' + r.steps.length : '') + '. Started by ' + r.created_by + '.';
+  const reasons = (r.halt ? r.halt.rejections : r.rejections) || [];
+  $('#halt-text').textContent = reasons.length
+    ? 'Halted: ' + reasons.map((x) => x.client_id + ' rejected it: ' + x.error).join('; ')
+    : (r.state === 'paused' ? 'Paused: ' + ((r.transitions.at(-1).detail || {}).reason || '') : '');
+  const rows = r.steps.map((s) => row(['Step ' + (s.index + 1), stepName(s), s.released ? 'yes' : 'no',
+    String(s.applied), String(s.rejected), String(s.pending), String(s.held)]));
+  const o = r.others;
+  if (o.applied + o.rejected + o.pending + o.held + o.disconnected > 0) {
+    rows.push(row(['Others', 'in no step', o.released ? 'yes' : 'at completion', String(o.applied), String(o.rejected),
+      String(o.pending), String(o.held)]));
+  }
+  $('#steps-table tbody').replaceChildren(...rows);
+  $('#rollout-promote').disabled = !['active', 'paused'].includes(r.state);
+  $('#rollout-promote-all').disabled = !unfinished;
+  $('#rollout-pause').disabled = r.state !== 'active';
+  $('#rollout-resume').disabled = r.state !== 'paused';
+  $('#rollout-abort').disabled = !unfinished;
+}
+
+async function rolloutAction(action, body, question) {
+  const r = state.progressive;
+  if (!r || !confirm(question.replace('{v}', r.version))) return;
+  try {
+    const after = await api('POST', '/v1/namespaces/' + state.ns + '/rollouts/' + r.version + '/' + action, body);
+    say('Rollout of version ' + r.version + ': ' + after.state + '.');
+    showProgressive(after);
+    await loadNamespace(state.ns, true);
+  } catch (e) {
+    say(explain(e), true);
+  }
+}
+
+$('#rollout-promote').addEventListener('click', () => rolloutAction('promote', undefined,
+  'Release version {v} to the next step now, without waiting for its gate?'));
+$('#rollout-promote-all').addEventListener('click', () => rolloutAction('promote', { to: 'all' },
+  'Release version {v} to every client now?'));
+$('#rollout-pause').addEventListener('click', () => rolloutAction('pause', undefined, 'Pause the rollout of version {v}?'));
+$('#rollout-resume').addEventListener('click', () => rolloutAction('resume', undefined, 'Resume the rollout of version {v}?'));
+$('#rollout-abort').addEventListener('click', () => rolloutAction('abort', undefined,
+  'Abort the rollout of version {v}? Every client goes back to the stable version (a rollback revision).'));
+$('#edit-rollout').addEventListener('change', () => { $('#edit-plan').hidden = $('#edit-rollout').value !== 'custom'; });
+
+/** The X-Herald-Rollout header of the editor's choice, or null for the policy. */
+function chosenPlan() {
+  const choice = $('#edit-rollout').value;
+  if (choice === 'policy') return null;
+  if (choice === 'all') return 'all';
+  if (choice === 'custom') return $('#edit-plan').value.replace(/\s*\n\s*/g, ' ');
+  return JSON.stringify(PLANS[choice]);
+}
+
+/** Marks history rows of versions whose rollout halted or was rolled back. */
+function markHistory() {
+  for (const tr of $('#history-table tbody').children) {
+    const r = (state.rollouts || {})[Number(tr.dataset.version)];
+    const cell = tr.children[1];
+    cell.querySelector('.mark')?.remove();
+    if (r && ['halted', 'rolled_back', 'paused', 'active'].includes(r.state)) {
+      const m = document.createElement('span');
+      m.className = 'mark';
+      m.textContent = ' · ' + { halted: 'rejected, halted', rolled_back: 'rolled back', paused: 'rollout paused',
+        active: 'rolling out' }[r.state];
+      cell.appendChild(m);
+    }
+  }
+}
+
 // ---- namespaces, entries, history ----
 
 function row(cells) {
@@ -231,17 +362,24 @@ async function loadNamespace(ns, keepEditor) {
     state.entries = snap.entries;
     $('#detail').hidden = false;
     $('#detail-title').textContent = ns;
-    $('#detail-version').textContent = 'Version ' + snap.version;
+    $('#detail-version').textContent = 'Version ' + snap.version + (snap.rollout
+      ? ' — rolling out (' + snap.rollout.state + '): clients outside the released steps run version ' + snap.rollout.stable
+      : '');
     $('#entries-table tbody').replaceChildren(...Object.entries(snap.entries).map(([k, v]) => {
       const tr = row([k, code(JSON.stringify(v)), button('Edit', 'Edit ' + k, () => edit(k))]);
       tr.dataset.key = k;
       return tr;
     }));
-    $('#history-table tbody').replaceChildren(...history.revisions.map((r) => row([
-      String(r.version), r.kind + (r.rollback_to ? ' to v' + r.rollback_to : ''), r.author,
-      new Date(r.created_at).toLocaleString(), r.message,
-      r.version === snap.version ? '' : button('Roll back to v' + r.version, 'Roll back to version ' + r.version,
-        () => rollback(r.version))])));
+    $('#history-table tbody').replaceChildren(...history.revisions.map((r) => {
+      const tr = row([
+        String(r.version), r.kind + (r.rollback_to ? ' to v' + r.rollback_to : ''), r.author,
+        new Date(r.created_at).toLocaleString(), r.message,
+        r.version === snap.version ? '' : button('Roll back to v' + r.version, 'Roll back to version ' + r.version,
+          () => rollback(r.version))]);
+      tr.dataset.version = String(r.version);
+      return tr;
+    }));
+    refreshProgressive();
     $('#diff-to').value = snap.version;
     $('#diff-from').value = Math.max(0, snap.version - 1);
     if (!keepEditor) {
@@ -347,11 +485,14 @@ $('#preview-cancel').addEventListener('click', () => {
 async function commit(key, valueText, message, ifMatch) {
   const path = '/v1/namespaces/' + state.ns + '/entries/' + key;
   const headers = { 'If-Match': '"' + ifMatch + '"', 'X-Herald-Message': message };
+  const plan = chosenPlan();
+  if (plan) headers['X-Herald-Rollout'] = plan;
   try {
     await preview('Commit ' + key, () => api('PUT', path + '?dry_run=true', valueText, headers), async () => {
       try {
         const r = await api('PUT', path, valueText, headers);
-        say('Committed version ' + r.version + '.');
+        say('Committed version ' + r.version + (r.rollout ? ': rolling out, step 1 of ' + r.rollout.plan.steps.length : '')
+          + '.');
         await loadNamespace(state.ns);
       } catch (e) {
         failed(e, key, valueText, message, ifMatch);

@@ -115,15 +115,53 @@ public final class ClientStateStore {
     return out;
   }
 
-  /** How many clients applied, rejected, and (live, see {@link ClientRow#live}) still lack a version. */
-  public record RolloutCounts(long applied, long rejected, long pending) {
+  /** Whether a live client (see {@link ClientRow#live}) still lacks {@code version}: cheaper than counting. */
+  public Future<Boolean> anyPending(String namespace, long version, long staleCutoffMillis) {
+    return pool.preparedQuery(Sql.ROLLOUT_ANY_PENDING).execute(Tuple.of(namespace, version, staleCutoffMillis))
+        .map(rows -> rows.iterator().next().getBoolean(0)).recover(Sql::translated);
   }
 
-  /** The counts of {@code version}; HTTP clients last seen before {@code staleCutoffMillis} are not pending. */
-  public Future<RolloutCounts> rolloutCounts(String namespace, long version, long staleCutoffMillis) {
-    return pool.preparedQuery(Sql.ROLLOUT_COUNTS).execute(Tuple.of(namespace, version, staleCutoffMillis)).map(rows -> {
-      Row r = rows.iterator().next();
-      return new RolloutCounts(r.getLong("applied"), r.getLong("rejected"), r.getLong("pending"));
+  /** A client that rejected the version (or a later one) and has not applied it since. */
+  public record Rejection(String clientId, long version, String error) {
+  }
+
+  /**
+   * The rollout of one version: exact counts per bucket, and the first {@code listed} client ids of
+   * each bucket in client-id order ({@code truncated} when a bucket held more).
+   */
+  public record Rollout(long applied, long rejected, long pending, long disconnected,
+                        List<String> appliedIds, List<Rejection> rejections, List<String> pendingIds,
+                        List<String> disconnectedIds, boolean truncated) {
+  }
+
+  /** Counts and lists the rollout of {@code version} in the database; lists at most {@code listed} per bucket. */
+  public Future<Rollout> rollout(String namespace, long version, long staleCutoffMillis, int listed) {
+    return pool.preparedQuery(Sql.ROLLOUT).execute(Tuple.of(namespace, version, staleCutoffMillis, listed)).map(rows -> {
+      long[] totals = new long[4];
+      List<String> applied = new ArrayList<>();
+      List<Rejection> rejected = new ArrayList<>();
+      List<String> pending = new ArrayList<>();
+      List<String> disconnected = new ArrayList<>();
+      for (Row r : rows) {
+        int bucket = r.getInteger("bucket");
+        totals[bucket] = r.getLong("total");
+        if (listed == 0) {
+          continue;
+        }
+        String id = r.getString("client_id");
+        switch (bucket) {
+          case 0 -> applied.add(id);
+          case 1 -> rejected.add(new Rejection(id, r.getLong("rejected_version"), r.getString("error")));
+          case 2 -> pending.add(id);
+          default -> disconnected.add(id);
+        }
+      }
+      boolean truncated = false;
+      for (long t : totals) {
+        truncated |= t > listed;
+      }
+      return new Rollout(totals[0], totals[1], totals[2], totals[3], applied, rejected, pending, disconnected,
+          listed > 0 && truncated);
     }).recover(Sql::translated);
   }
 

@@ -410,6 +410,30 @@ public final class ConfigStore {
     }).recover(Sql::translated);
   }
 
+  /**
+   * As {@link #catchUp(String, long)}, bringing the client no further than {@code upTo} (a rollout
+   * holds it at its stable version): a snapshot at {@code upTo} for 0 or a version the namespace
+   * never had, the merged delta {@code since -> upTo}, or an empty delta at {@code since} when it
+   * already holds {@code upTo} or more.
+   */
+  public Future<CatchUp> catchUp(String namespace, long since, long upTo) {
+    if (upTo == Long.MAX_VALUE) {
+      return catchUp(namespace, since);
+    }
+    return pool.preparedQuery(Sql.HEAD).execute(Tuple.of(namespace)).compose(rows -> {
+      long head = rows.size() == 0 ? 0 : rows.iterator().next().getLong(0);
+      long to = Math.min(upTo, head);
+      if (since <= 0 || since > head) {
+        return to == 0 ? Future.succeededFuture(CatchUp.of(new Snapshot(namespace, 0, Map.of())))
+            : snapshot(namespace, to).map(CatchUp::of);
+      }
+      if (since >= to) {
+        return Future.succeededFuture(CatchUp.of(new Diff(namespace, since, since, List.of())));
+      }
+      return diff(pool, namespace, since, to).map(CatchUp::of);
+    }).recover(Sql::translated);
+  }
+
   private Future<Snapshot> snapshotOrEmpty(String namespace) {
     return snapshot(namespace).recover(e -> e instanceof StoreException.NamespaceNotFound
         ? Future.succeededFuture(new Snapshot(namespace, 0, Map.of()))

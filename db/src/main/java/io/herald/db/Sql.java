@@ -207,19 +207,37 @@ final class Sql {
       ORDER BY client_id COLLATE "C" LIMIT $3""";
 
   /**
-   * Rollout counts of version $2 without shipping every row: what a waiting request polls. Pending
-   * are the live clients ({@link ClientRow#live}): connected, or over HTTP and seen at or after $3
-   * (epoch milliseconds, by the hub's clock like last_seen itself).
+   * Whether any live client still lacks version $2 (bucket 2 of ROLLOUT): what a waiting request
+   * polls; it stops at the first such row. Live ({@link ClientRow#live}): connected, or over HTTP
+   * and seen at or after $3 (epoch milliseconds, by the hub's clock like last_seen itself).
    */
-  static final String ROLLOUT_COUNTS = """
-      SELECT count(*) FILTER (WHERE applied_version >= $2) AS applied,
-             count(*) FILTER (WHERE applied_version < $2
-                              AND COALESCE(status = 'rejected' AND rejected_version >= $2, false)) AS rejected,
-             count(*) FILTER (WHERE applied_version < $2
-                              AND NOT COALESCE(status = 'rejected' AND rejected_version >= $2, false)
-                              AND (connected OR (transport = 'http' AND last_seen >= to_timestamp($3 / 1000.0))))
-               AS pending
-      FROM client_state WHERE namespace = $1""";
+  static final String ROLLOUT_ANY_PENDING = """
+      SELECT EXISTS (SELECT 1 FROM client_state WHERE namespace = $1 AND applied_version < $2
+                       AND NOT COALESCE(status = 'rejected' AND rejected_version >= $2, false)
+                       AND (connected OR (transport = 'http' AND last_seen >= to_timestamp($3 / 1000.0))))""";
+
+  /**
+   * The rollout of version $2: each client's bucket (0 applied, 1 rejected, 2 pending, 3
+   * disconnected: the first rule that matches, as docs/http-api.md states them), each bucket's
+   * total, and the first $4 clients of each bucket in client-id order (at least one row per
+   * non-empty bucket, so $4 = 0 still counts). The database buckets and counts: a 10,000-client
+   * answer does not ship 10,000 rows to the hub.
+   */
+  static final String ROLLOUT = """
+      WITH b AS (
+        SELECT client_id, rejected_version, error,
+               CASE WHEN applied_version >= $2 THEN 0
+                    WHEN COALESCE(status = 'rejected' AND rejected_version >= $2, false) THEN 1
+                    WHEN connected OR (transport = 'http' AND last_seen >= to_timestamp($3 / 1000.0)) THEN 2
+                    ELSE 3 END AS bucket
+        FROM client_state WHERE namespace = $1
+      ), n AS (
+        SELECT b.*, row_number() OVER (PARTITION BY bucket ORDER BY client_id COLLATE "C") AS rn,
+               count(*) OVER (PARTITION BY bucket) AS total
+        FROM b
+      )
+      SELECT bucket, total, client_id, rejected_version, error FROM n WHERE rn <= GREATEST($4, 1)
+      ORDER BY bucket, rn""";
 
   static final String DISCONNECT_NODE = """
       UPDATE client_state SET connected = false, last_seen = now() WHERE node = $1 AND connected""";

@@ -10,6 +10,10 @@ final class Addresses {
   static final String REVISIONS = "herald.revisions";
   /** Namespaces whose client states (subscriptions, acks, disconnects) just became durable: a JSON array. */
   static final String ACKS = "herald.acks";
+  /** A rollout's newest state (RolloutState JSON) after each transition: every node gates delivery on it. */
+  static final String ROLLOUTS = "herald.rollouts";
+  /** A namespace's default rollout plan changed: {"namespace", "plan"} (plan null: removed). */
+  static final String ROLLOUT_POLICIES = "herald.rollout.policies";
   /** The id of a token just revoked: every node forgets it and closes its WebSockets. */
   static final String TOKEN_REVOKED = "herald.tokens.revoked";
 

@@ -1,6 +1,7 @@
 package io.herald.hub;
 
 import io.herald.db.TokenStore;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
@@ -33,6 +34,8 @@ final class AuthHandler implements Handler<RoutingContext> {
   private final byte[] adminToken;
   private final TokenStore tokens;
   private final Map<String, Cached> cache = new HashMap<>();
+  /** Lookups under way, by token id (at most one each). */
+  private final Map<String, Future<TokenStore.TokenRow>> lookups = new HashMap<>();
   private long cacheBytes;
 
   AuthHandler(String adminToken, TokenStore tokens) {
@@ -74,14 +77,33 @@ final class AuthHandler implements Handler<RoutingContext> {
     }
     String presented = token;
     ctx.request().pause(); // the body must wait for the lookup, or the body handler would miss it
-    tokens.find(id).onComplete(ar -> {
+    lookup(id).onComplete(ar -> {
       ctx.request().resume();
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
       }
-      remember(id, ar.result());
       check(ctx, ar.result(), presented);
+    });
+  }
+
+  /**
+   * One database lookup per token id at a time on this event loop: after a restart thousands of
+   * clients of a few tokens reconnect within a second, and the ones that come while the first
+   * lookup is under way wait for it instead of each querying.
+   */
+  private Future<TokenStore.TokenRow> lookup(String id) {
+    Future<TokenStore.TokenRow> pending = lookups.get(id);
+    if (pending != null) {
+      return pending;
+    }
+    Future<TokenStore.TokenRow> found = tokens.find(id);
+    lookups.put(id, found);
+    return found.andThen(ar -> {
+      lookups.remove(id, found);
+      if (ar.succeeded()) {
+        remember(id, ar.result());
+      }
     });
   }
 

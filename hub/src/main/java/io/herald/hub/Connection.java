@@ -27,6 +27,8 @@ final class Connection {
   private String clientId;
   private JsonObject labels = new JsonObject();
   private String labelsJson = "{}";
+  /** The hello's labels as rollout selectors compare them. */
+  private Map<String, String> labelMap = Map.of();
   private boolean paused;
   private boolean closed;
   private int errors;
@@ -73,6 +75,10 @@ final class Connection {
 
   String labelsJson() {
     return labelsJson;
+  }
+
+  Map<String, String> labelMap() {
+    return labelMap;
   }
 
   boolean paused() {
@@ -208,9 +214,11 @@ final class Connection {
     if (!admit()) {
       return;
     }
-    Object parsed;
+    Object parsed = FastAck.parse(text);
     try {
-      parsed = StrictJson.parse(text);
+      if (parsed == null) {
+        parsed = StrictJson.parse(text);
+      }
     } catch (StrictJson.Invalid e) {
       protocolError("invalid_json", "a frame must be one JSON object: " + e.getMessage(), null);
       return;
@@ -259,6 +267,7 @@ final class Connection {
     this.clientId = (String) id;
     this.labels = labels;
     this.labelsJson = labels.encode();
+    this.labelMap = RolloutPlans.labels(labels);
     send(new JsonObject().put("type", "welcome").put("node", fanout.nodeId).put("session", session)
         .put("ping_interval_ms", fanout.options.wsPingIntervalMs()).encode());
   }
@@ -328,11 +337,16 @@ final class Connection {
       protocolError("hello_required", "send hello before " + type, null);
       return null;
     }
+    // A namespace this connection subscribed to was checked then: acks skip the pattern match.
+    Subscription sub = f.getValue("namespace") instanceof String name ? subscriptions.get(name) : null;
+    if (sub != null) {
+      return sub;
+    }
     String ns = namespaceOf(f);
     if (ns == null) {
       return null;
     }
-    Subscription sub = subscriptions.get(ns);
+    sub = subscriptions.get(ns);
     if (sub == null) {
       protocolError("not_subscribed", type + " for '" + ns + "', which this connection is not subscribed to", ns);
     }

@@ -35,6 +35,11 @@ final class Fanout {
   /** Lets through only frames that are committed revisions, as committed. */
   private final FrameCheck check;
   private MessageConsumer<Object> consumer;
+  /** What this node knows of rollouts: delivery gates on it ({@link Subscription#limit}). */
+  RolloutRegistry rolloutRegistry = new RolloutRegistry();
+  /** The node's rollouts, for HTTP clients' limits; null only in tests that build a Fanout alone. */
+  RolloutControl rolloutControl;
+  private MessageConsumer<io.vertx.core.json.JsonObject> rolloutConsumer;
   private long pingTimer = -1;
   private long headTimer = -1;
   private long presenceTimer = -1;
@@ -75,10 +80,11 @@ final class Fanout {
   /** Registers the revision consumer; completes once it is registered (cluster-wide when clustered). */
   Future<Void> start() {
     consumer = vertx.eventBus().consumer(Addresses.REVISIONS, this::onRevision);
+    rolloutConsumer = vertx.eventBus().consumer(Addresses.ROLLOUTS, msg -> rolloutMoved(msg.body()));
     pingTimer = vertx.setPeriodic(options.wsPingIntervalMs(), t -> keepAlive());
     headTimer = vertx.setPeriodic(options.catchUpIntervalMs(), t -> checkHeads());
     presenceTimer = vertx.setPeriodic(options.presenceIntervalMs(), t -> refreshPresence());
-    return consumer.completion();
+    return Future.all(consumer.completion(), rolloutConsumer.completion()).mapEmpty();
   }
 
   /** Closes every connection with 1001 so clients reconnect elsewhere and resume. */
@@ -90,7 +96,32 @@ final class Fanout {
       c.close(Connection.CLOSE_GOING_AWAY, "hub shutting down");
       c.disconnectAll();
     }
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return consumer == null ? Future.succeededFuture()
+        : Future.all(consumer.unregister(), rolloutConsumer.unregister()).mapEmpty();
+  }
+
+  /**
+   * A rollout moved (started, released a step, halted, finished): this node learns it, and the
+   * subscriptions and long polls of its namespace on this event loop look again.
+   */
+  private void rolloutMoved(io.vertx.core.json.JsonObject body) {
+    RolloutState s;
+    try {
+      s = RolloutState.fromJson(body);
+    } catch (RuntimeException e) {
+      failures.report("malformed rollout event", e);
+      return;
+    }
+    rolloutRegistry.learn(s);
+    Feed<Subscription> feed = feeds.get(s.namespace());
+    if (feed != null) {
+      for (Subscription sub : List.copyOf(feed.subscriptions)) {
+        sub.regate();
+      }
+    }
+    for (RevisionListener l : List.copyOf(listeners)) {
+      l.committed(s.namespace(), s.version());
+    }
   }
 
   void accept(ServerWebSocket ws, Principal principal, Runnable released) {

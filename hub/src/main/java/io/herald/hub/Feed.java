@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -54,6 +55,24 @@ final class Feed<S extends Feed.Subscriber> {
   /** The content digest of {@link #known}, computed at most once per version however many clients sync. */
   private long digestVersion = -1;
   private Future<String> digest;
+  /**
+   * Catch-up answers by the version they start from, shared by every subscription of this feed
+   * that resumes from the same version: after a hub restart thousands of clients resume from the
+   * head at once, and one read answers them all. An answer stays correct forever (revisions never
+   * change); it is dropped when the feed delivers a newer version, since it would then be a step
+   * behind. Answers over {@link #SHARED_FRAME_BYTES} are shared only while they are read, and a
+   * feed keeps at most {@link #SHARED_BYTES} of answers.
+   */
+  private final Map<Long, Future<CaughtUp>> caughtUp = new HashMap<>();
+  private long caughtUpBytes;
+  static final int MAX_SHARED = 64;
+  static final long SHARED_BYTES = 1024 * 1024;
+  static final int SHARED_FRAME_BYTES = 64 * 1024;
+
+  /** A catch-up answer, encoded once: the version it brings a client to, and its frame (null: it cannot be encoded). */
+  record CaughtUp(long version, String text, boolean snapshot) {
+  }
+
   /** The highest head seen while a fill was running: read up to it when that fill is done. */
   private long fillAgainTo = -1;
 
@@ -142,6 +161,44 @@ final class Feed<S extends Feed.Subscriber> {
     return computing;
   }
 
+  /**
+   * The catch-up from {@code since}: the answer another subscription of this feed already has or is
+   * reading, else a new read from {@code read}, which later callers join.
+   */
+  Future<CaughtUp> catchUp(long since, java.util.function.Supplier<Future<CaughtUp>> read) {
+    Future<CaughtUp> shared = caughtUp.get(since);
+    if (shared != null) {
+      metrics.catchUpsShared.increment();
+      return shared;
+    }
+    if (caughtUp.size() >= MAX_SHARED) {
+      forgetCatchUps();
+    }
+    Future<CaughtUp> reading = read.get();
+    caughtUp.put(since, reading);
+    reading.onComplete(ar -> {
+      if (caughtUp.get(since) != reading) {
+        return; // forgotten meanwhile
+      }
+      if (ar.failed() || ar.result().text() == null || ar.result().text().length() > SHARED_FRAME_BYTES) {
+        // Failures are read again; large answers were shared while in flight but are not kept:
+        // slow readers already hold their copies, and memory per feed stays small.
+        caughtUp.remove(since);
+      } else {
+        caughtUpBytes += ar.result().text().length();
+        if (caughtUpBytes > SHARED_BYTES) {
+          forgetCatchUps();
+        }
+      }
+    });
+    return reading;
+  }
+
+  private void forgetCatchUps() {
+    caughtUp.clear();
+    caughtUpBytes = 0;
+  }
+
   /** Frames {@code since+1 .. known} when all are still in memory, else null. */
   List<RevisionBus.Frame> framesAfter(long since) {
     if (since >= known || recent.isEmpty() || recent.peekFirst().version() > since + 1) {
@@ -176,6 +233,9 @@ final class Feed<S extends Feed.Subscriber> {
 
   private void deliver(RevisionBus.Frame f) {
     known = f.version();
+    if (!caughtUp.isEmpty()) {
+      forgetCatchUps();
+    }
     recent.addLast(f);
     recentBytes += f.text().length();
     budget.used += f.text().length();
@@ -231,6 +291,7 @@ final class Feed<S extends Feed.Subscriber> {
 
   /** Forgets the frames kept for resumes: the feed is going away. */
   void release() {
+    forgetCatchUps();
     budget.used -= recentBytes;
     recentBytes = 0;
     recent.clear();

@@ -34,6 +34,8 @@ public final class HeraldHub {
   private final HubOptions options;
   private final int port;
   private final String deploymentId;
+  /** The rollout engine's deployment: undeployed with the server verticles, before the pool closes. */
+  private String engineDeploymentId;
 
   private HeraldHub(Vertx vertx, Pool pool, HubOptions options, int port, String deploymentId) {
     this.vertx = vertx;
@@ -161,11 +163,20 @@ public final class HeraldHub {
     FailureLog failures = new FailureLog(options.failureLogIntervalMs());
     vertx.setPeriodic(options.failureLogIntervalMs(), t -> failures.flush());
     FrameCheck.Published published = new FrameCheck.Published(options.cluster());
+    io.herald.db.ConfigStore config = new io.herald.db.ConfigStore(pool);
     SchemaGate.Owners owners = new SchemaGate.Owners();
-    return vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures, published,
-                owners),
-            new DeploymentOptions().setInstances(options.eventLoops()))
-        .map(id -> new HeraldHub(vertx, pool, options, options.httpPort(), id));
+    RolloutControl rollouts = new RolloutControl(vertx, new RolloutRegistry(), new io.herald.db.RolloutStore(pool), config,
+        (r, text) -> HttpVerticle.publish(vertx, metrics, published, failures, r, text), owners::submit);
+    // The rollouts are known before the first client is served: delivery gates on them.
+    return vertx.deployVerticle(new RolloutEngine(rollouts, new ClientStateStore(pool), config,
+            options::pullStaleCutoffMillis, failures))
+        .compose(engine -> vertx.deployVerticle(() -> new HttpVerticle(options, pool, metrics, cluster, limits, failures,
+                published, rollouts, owners), new DeploymentOptions().setInstances(options.eventLoops()))
+            .map(id -> {
+              HeraldHub hub = new HeraldHub(vertx, pool, options, options.httpPort(), id);
+              hub.engineDeploymentId = engine;
+              return hub;
+            }));
   }
 
   /**
@@ -210,6 +221,7 @@ public final class HeraldHub {
     // closed from outside its own event loops, whose tasks stop running once it is closed.
     CompletableFuture<Void> released = new CompletableFuture<>();
     vertx.undeploy(deploymentId)
+        .transform(ar -> engineDeploymentId == null ? Future.succeededFuture() : vertx.undeploy(engineDeploymentId))
         .transform(ar -> pool.close())
         .onComplete(ar -> released.complete(null));
     return Future.fromCompletionStage(released.thenComposeAsync(v -> vertx.close().toCompletionStage()));

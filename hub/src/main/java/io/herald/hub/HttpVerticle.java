@@ -37,14 +37,18 @@ final class HttpVerticle extends VerticleBase {
   private final FrameCheck.Published published;
   private HeaderDeadline deadline;
 
+  private final RolloutControl rolloutControl;
+
   HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster, TokenLimits limits,
-               FailureLog failures, FrameCheck.Published published) {
-    this(options, pool, metrics, cluster, limits, failures, published, new SchemaGate.Owners());
+               FailureLog failures, FrameCheck.Published published, RolloutControl rolloutControl) {
+    this(options, pool, metrics, cluster, limits, failures, published, rolloutControl, new SchemaGate.Owners());
   }
 
   /** {@code owners}: the schema gates of every verticle of the hub (one namespace, one owner). */
   HttpVerticle(HubOptions options, Pool pool, HubMetrics metrics, ClusterStatus cluster, TokenLimits limits,
-               FailureLog failures, FrameCheck.Published published, SchemaGate.Owners owners) {
+               FailureLog failures, FrameCheck.Published published, RolloutControl rolloutControl,
+               SchemaGate.Owners owners) {
+    this.rolloutControl = rolloutControl;
     this.owners = owners;
     this.limits = limits;
     this.published = published;
@@ -64,6 +68,8 @@ final class HttpVerticle extends VerticleBase {
     rollouts = new RolloutTracker(vertx, store, clients, options::pullStaleCutoffMillis);
     fanout = new Fanout(vertx, store, metrics, clientState, options, rollouts, failures, published);
     clientState.onRefused(fanout::refused);
+    fanout.rolloutRegistry = rolloutControl.registry;
+    fanout.rolloutControl = rolloutControl;
 
     router = Router.router(vertx);
     ErrorHandler errors = new ErrorHandler(failures);
@@ -84,12 +90,13 @@ final class HttpVerticle extends VerticleBase {
     SchemaCheck schemaCheck = new SchemaCheck(vertx);
     io.herald.db.SchemaStore schemaStore = new io.herald.db.SchemaStore(pool);
     gate = new SchemaGate(vertx, store, schemaStore, schemaCheck, owners, metrics.writesWaiting);
-    new NamespaceEndpoint(store, gate, this::committed, limits, httpClients, schemaStore, schemaCheck)
+    new NamespaceEndpoint(store, gate, this::committed, limits, httpClients, rolloutControl, schemaStore, schemaCheck)
         .addRoutes(router);
     new SchemaEndpoint(schemaStore, schemaCheck, gate).addRoutes(router);
     new PushEndpoint(fanout, store, limits, httpClients).addRoutes(router);
     httpClients.addRoutes(router);
-    new RolloutEndpoint(store, clients, rollouts, options).addRoutes(router);
+    new RolloutEndpoint(store, clients, rollouts, options, rolloutControl).addRoutes(router);
+    new RolloutsEndpoint(vertx, rolloutControl, clients, options).addRoutes(router);
     // The admin page (static files from the jar), GET only so that a wrong method on an API path
     // stays a 405; unknown paths fall through to the JSON 404.
     router.get("/*").handler(HttpVerticle::noCacheForPages)
@@ -156,6 +163,12 @@ final class HttpVerticle extends VerticleBase {
 
   /** {@code changesText}: the write's changes as {@link RevisionBus#seal} encoded them, null for a rollback. */
   private void committed(Revision r, String changesText) {
+    publish(vertx, metrics, published, failures, r, changesText);
+  }
+
+  /** Publishes a committed revision to every node (a write's, a rollback's, or one a rollout wrote). */
+  static void publish(io.vertx.core.Vertx vertx, HubMetrics metrics, FrameCheck.Published published, FailureLog failures,
+                      Revision r, String changesText) {
     metrics.revisionsCommitted.increment();
     try {
       RevisionBus.Frame frame = changesText == null ? RevisionBus.Frame.of(r) : RevisionBus.Frame.of(r, changesText);

@@ -32,6 +32,7 @@ final class HubMetrics {
   final Counter protocolErrors;
   final Counter gapFills;
   final Counter catchUpReads;
+  final Counter catchUpsShared;
   final Counter framesDropped;
   final Counter forgedFrames;
   final Timer pushLatency;
@@ -62,6 +63,9 @@ final class HubMetrics {
         .description("Revisions read back from the database because their event was missing or late").register(registry);
     catchUpReads = Counter.builder("herald_catch_up_reads_total")
         .description("Snapshots and merged deltas read from the database for subscribing or resuming clients")
+        .register(registry);
+    catchUpsShared = Counter.builder("herald_catch_ups_shared_total")
+        .description("Catch-ups answered by a read another client of the same namespace and version started")
         .register(registry);
     framesDropped = Counter.builder("herald_ws_frames_dropped_total")
         .description("Client frames dropped by the per-connection frame rate limit").register(registry);

@@ -36,11 +36,15 @@ final class NamespaceEndpoint {
   /** Every write and rollback goes through it: one path, validated, group-committed under load. */
   private final SchemaGate writes;
 
+  /** Writes under a rollout plan start a rollout; writes during one are refused (RolloutControl#write). */
+  private final RolloutControl rollouts;
   private final io.herald.db.SchemaStore schemaStore;
   private final SchemaCheck schemas;
 
   NamespaceEndpoint(ConfigStore store, SchemaGate writes, Committed committed, TokenLimits limits,
-                    HttpClientEndpoint httpClients, io.herald.db.SchemaStore schemaStore, SchemaCheck schemas) {
+                    HttpClientEndpoint httpClients, RolloutControl rollouts, io.herald.db.SchemaStore schemaStore,
+                    SchemaCheck schemas) {
+    this.rollouts = rollouts;
     this.schemaStore = schemaStore;
     this.schemas = schemas;
     this.writes = writes;
@@ -128,6 +132,11 @@ final class NamespaceEndpoint {
     Long version = Requests.longParam(ctx, "version", null);
     String clientId = HttpClientEndpoint.pullClientId(ctx);
     String ifNoneMatch = ctx.request().getHeader("If-None-Match");
+    RolloutState rollout = rollouts.registry.active(ns);
+    if (rollout != null && version == null) {
+      rolloutSnapshot(ctx, ns, clientId, rollout, ifNoneMatch);
+      return;
+    }
     Future<Long> unchanged = ifNoneMatch != null && version == null
         ? store.head(ns).map(head -> etag(head).equals(ifNoneMatch) ? head : null)
         : Future.succeededFuture(null);
@@ -149,6 +158,28 @@ final class NamespaceEndpoint {
           String digest = ContentDigest.of(s.entries());
           ctx.response().putHeader("X-Herald-Digest", digest);
           ctx.json(Payloads.snapshot(s).put("digest", digest));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * The snapshot while a rollout runs: with {@code client_id}, the version that client's step
+   * gives it (stable or staged); without, the head. Either way {@code rollout} says so.
+   */
+  private void rolloutSnapshot(RoutingContext ctx, String ns, String clientId, RolloutState r, String ifNoneMatch) {
+    rollouts.limitFor(ns, clientId)
+        .compose(limit -> limit == Long.MAX_VALUE ? store.snapshot(ns) : store.snapshot(ns, limit))
+        .onSuccess(s -> {
+          httpClients.pulled(ctx, ns, clientId);
+          String etag = etag(s.version());
+          ctx.response().putHeader("ETag", etag);
+          if (etag.equals(ifNoneMatch)) {
+            ctx.response().setStatusCode(304).end();
+            return;
+          }
+          String digest = ContentDigest.of(s.entries());
+          ctx.response().putHeader("X-Herald-Digest", digest);
+          ctx.json(Payloads.snapshot(s).put("digest", digest).put("rollout", RolloutsEndpoint.summary(r)));
         })
         .onFailure(ctx::fail);
   }
@@ -179,7 +210,7 @@ final class NamespaceEndpoint {
     if (expected == null) {
       expected = Requests.ifMatch(ctx);
     }
-    append(ctx, ns, changes, expected, message, 201);
+    append(ctx, ns, changes, expected, message, 201, body.getValue("rollout"));
   }
 
   private void putEntry(RoutingContext ctx) {
@@ -188,14 +219,14 @@ final class NamespaceEndpoint {
     Object value = Requests.jsonBody(ctx);
     Limits.value(key, value);
     String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
-    append(ctx, ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx), message, 200);
+    append(ctx, ns, List.of(Change.put(key, value)), Requests.ifMatch(ctx), message, 200, RolloutsEndpoint.headerPlan(ctx));
   }
 
   private void deleteEntry(RoutingContext ctx) {
     String ns = namespace(ctx);
     String key = entryKey(ctx);
     String message = Limits.message(Requests.utf8Header(ctx, "X-Herald-Message"));
-    append(ctx, ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), message, 200);
+    append(ctx, ns, List.of(Change.delete(key)), Requests.ifMatch(ctx), message, 200, RolloutsEndpoint.headerPlan(ctx));
   }
 
   private void rollback(RoutingContext ctx) {
@@ -205,23 +236,30 @@ final class NamespaceEndpoint {
     String message = Requests.optionalString(body, "message");
     message = Limits.message(message == null ? "rollback to version " + to : message);
     Long expected = Requests.optionalVersion(body, "expected_version");
-    ConfigStore.Append a = ConfigStore.Append.rollback(ns, to, expected, AuthHandler.principal(ctx).name(), message);
+    String author = AuthHandler.principal(ctx).name();
+    String msg = message;
     if (dryRun(ctx)) {
-      dryRun(ctx, a);
+      dryRun(ctx, ConfigStore.Append.rollback(ns, to, expected, author, msg), body.getValue("rollout"));
       return;
     }
-    write(ctx, writes.submit(a), null, 201);
+    write(ctx, rollouts.write(ns, body.getValue("rollout"), expected, author,
+        exp -> writes.submit(ConfigStore.Append.rollback(ns, to, exp, author, msg)), s -> ctx.put(ROLLOUT, s)), null, 201);
   }
 
+  /** Where a write that started a rollout keeps it for its answer. */
+  private static final String ROLLOUT = "herald.rollout";
+
   /** A write: its changes are encoded once, before the commit, so their digest is stored with the revision. */
-  private void append(RoutingContext ctx, String ns, List<Change> changes, Long expected, String message, int status) {
+  private void append(RoutingContext ctx, String ns, List<Change> changes, Long expected, String message, int status,
+                      Object plan) {
     if (dryRun(ctx)) {
-      dryRun(ctx, ConfigStore.Append.write(ns, changes, expected, AuthHandler.principal(ctx).name(), message));
+      dryRun(ctx, ConfigStore.Append.write(ns, changes, expected, AuthHandler.principal(ctx).name(), message), plan);
       return;
     }
     RevisionBus.Sealed sealed = RevisionBus.seal(changes);
-    write(ctx, writes.submit(ConfigStore.Append.write(ns, sealed.changes(), expected, AuthHandler.principal(ctx).name(),
-        message, sealed.sha256())), sealed.changesText(), status);
+    String author = AuthHandler.principal(ctx).name();
+    write(ctx, rollouts.write(ns, plan, expected, author, exp -> writes.submit(ConfigStore.Append.write(ns,
+        sealed.changes(), exp, author, message, sealed.sha256())), s -> ctx.put(ROLLOUT, s)), sealed.changesText(), status);
   }
 
   private void write(RoutingContext ctx, Future<Revision> commit, String changesText, int status) {
@@ -233,6 +271,10 @@ final class NamespaceEndpoint {
               .put("created_at", Payloads.time(r.info().createdAt()));
           if (r.info().rollbackTo() != null) {
             out.put("rollback_to", r.info().rollbackTo());
+          }
+          RolloutState rollout = ctx.get(ROLLOUT);
+          if (rollout != null) {
+            out.put("rollout", RolloutsEndpoint.summary(rollout));
           }
           ctx.response().setStatusCode(status)
               .putHeader("ETag", etag(r.version()))
@@ -267,8 +309,19 @@ final class NamespaceEndpoint {
    * verdict on the state after it, and the rollout plan (none yet: every client at once). The
    * answer fails as the write would (409, 404, 422 with the same fields); nothing is committed.
    */
-  private void dryRun(RoutingContext ctx, ConfigStore.Append a) {
+  private void dryRun(RoutingContext ctx, ConfigStore.Append a, Object requestPlan) {
     String ns = a.namespace();
+    RolloutState running = rollouts.registry.active(ns);
+    RolloutPlans.Plan plan;
+    try {
+      if (running != null) {
+        throw RolloutControl.inProgress(ns, running.version(), running.state());
+      }
+      plan = RolloutPlans.resolve(requestPlan, rollouts.registry.policy(ns));
+    } catch (ApiException e) {
+      ctx.fail(e); // also reached from a callback (imports), where a throw would go unanswered
+      return;
+    }
     Future<Snapshot> head = headOrEmpty(ns);
     Future<io.herald.db.SchemaChange> schema = schemaStore.current(ns);
     Future.all(head, schema)
@@ -286,7 +339,7 @@ final class NamespaceEndpoint {
                   .put("schema_version", sc == null ? null : sc.version())
                   .put("errors", new JsonArray(errors))
                   // The progressive-rollout plan that would apply (issue #15); null: all clients at once.
-                  .put("rollout", null);
+                  .put("rollout", plan == null ? null : plan.toJson());
               ctx.response().putHeader("ETag", etag(h.version()));
               if (!errors.isEmpty()) {
                 ApiException violated = SchemaCheck.violated(ns, sc.version(), errors);
@@ -403,12 +456,13 @@ final class NamespaceEndpoint {
       }
       String author = AuthHandler.principal(ctx).name();
       if (dry) {
-        dryRun(ctx, ConfigStore.Append.write(ns, changes, expected, author, message));
+        dryRun(ctx, ConfigStore.Append.write(ns, changes, expected, author, message), null);
         return;
       }
       RevisionBus.Sealed sealed = RevisionBus.seal(changes);
-      Future<Revision> commit = writes.submit(ConfigStore.Append.write(ns, sealed.changes(), expected, author, message,
-          sealed.sha256()));
+      // Under the namespace's rollout policy, like any write (refused while a rollout is unfinished).
+      Future<Revision> commit = rollouts.write(ns, null, expected, author, exp -> writes.submit(ConfigStore.Append.write(ns,
+          sealed.changes(), exp, author, message, sealed.sha256())), s -> ctx.put(ROLLOUT, s));
       commit.onFailure(e -> {
         if (ifMatch == null && triesLeft > 1 && e instanceof io.herald.db.StoreException.VersionConflict) {
           importFile(ctx, ns, file, message, null, false, triesLeft - 1); // someone wrote meanwhile: diff again

@@ -2,6 +2,7 @@ package io.herald.hub;
 
 import io.herald.db.Change;
 import io.herald.db.ClientRow;
+import io.herald.db.ClientStateStore;
 import io.herald.db.Diff;
 import io.herald.db.NamespaceInfo;
 import io.herald.db.Revision;
@@ -93,40 +94,33 @@ public final class Payloads {
   }
 
   /**
-   * The rollout of {@code version} over the namespace's client rows (the /acks answer and the
-   * {@code rollout} frame). Acking v means every version up to v is applied. A client that rejected v (or a later
-   * version it was sent as a merged delta) and has not applied v since is rejected; every other
-   * client is pending while it is live ({@link ClientRow#live}: connected, or an HTTP client seen at
-   * or after {@code staleCutoffMillis}), disconnected otherwise.
+   * The rollout of {@code version} as {@code GET …/acks} and the {@code rollout} frame give it: the
+   * counts, and (with {@code lists}) the ids of each bucket, at most
+   * {@link #ROLLOUT_LISTED} each; {@code clients_truncated} says when a bucket held more.
    */
-  public static JsonObject rollout(String ns, long version, List<ClientRow> rows, long staleCutoffMillis) {
-    JsonArray applied = new JsonArray();
-    JsonArray rejected = new JsonArray();
-    JsonArray pending = new JsonArray();
-    JsonArray disconnected = new JsonArray();
-    for (ClientRow r : rows) {
-      if (r.appliedVersion() >= version) {
-        applied.add(r.clientId());
-      } else if ("rejected".equals(r.status()) && r.rejectedVersion() != null && r.rejectedVersion() >= version) {
-        rejected.add(new JsonObject().put("client_id", r.clientId()).put("version", r.rejectedVersion())
-            .put("error", r.error()));
-      } else if (r.live(staleCutoffMillis)) {
-        pending.add(r.clientId());
-      } else {
-        disconnected.add(r.clientId());
-      }
-    }
-    return new JsonObject()
+  public static JsonObject rollout(String ns, long version, ClientStateStore.Rollout r, boolean lists) {
+    JsonObject o = new JsonObject()
         .put("namespace", ns)
         .put("version", version)
-        .put("applied", applied.size())
-        .put("rejected", rejected.size())
-        .put("pending", pending.size())
-        .put("disconnected", disconnected.size())
-        .put("complete", pending.isEmpty())
-        .put("clients", new JsonObject()
-            .put("applied", applied).put("rejected", rejected).put("pending", pending).put("disconnected", disconnected));
+        .put("applied", r.applied())
+        .put("rejected", r.rejected())
+        .put("pending", r.pending())
+        .put("disconnected", r.disconnected())
+        .put("complete", r.pending() == 0);
+    if (lists) {
+      JsonArray rejected = new JsonArray();
+      r.rejections().forEach(x -> rejected.add(new JsonObject().put("client_id", x.clientId()).put("version", x.version())
+          .put("error", x.error())));
+      o.put("clients", new JsonObject()
+              .put("applied", new JsonArray(r.appliedIds())).put("rejected", rejected)
+              .put("pending", new JsonArray(r.pendingIds())).put("disconnected", new JsonArray(r.disconnectedIds())))
+          .put("clients_truncated", r.truncated());
+    }
+    return o;
   }
+
+  /** At most this many client ids per bucket in a rollout answer; {@code /clients} pages through all. */
+  public static final int ROLLOUT_LISTED = 1_000;
 
   /**
    * One client of a namespace as {@code /clients} lists it. An HTTP client holds no connection:

@@ -62,7 +62,7 @@ final class PushEndpoint {
     long timeoutMs = Requests.durationMillis(ctx, "timeout", DEFAULT_WATCH_MS, MAX_WATCH_MS);
     String clientId = HttpClientEndpoint.pullClientId(ctx);
     httpClients.pulled(ctx, ns, clientId);
-    new Watch(ctx, ns, since, timeoutMs).start();
+    new Watch(ctx, ns, since, timeoutMs, clientId).start();
   }
 
   private final class Watch implements Fanout.RevisionListener {
@@ -74,12 +74,17 @@ final class PushEndpoint {
     private long timer = -1;
     private boolean done;
 
-    Watch(RoutingContext ctx, String ns, long since, long timeoutMs) {
+    private final String clientId;
+
+    Watch(RoutingContext ctx, String ns, long since, long timeoutMs, String clientId) {
+      this.clientId = clientId;
       this.ctx = ctx;
       this.ns = ns;
       this.since = since;
       this.timeoutMs = timeoutMs;
-      this.reads = new CoalescedRead<>(() -> store.catchUp(ns, since), this::answer);
+      // Under a rollout, a named client is brought no further than its step allows.
+      this.reads = new CoalescedRead<>(() -> fanout.rolloutControl.limitFor(ns, clientId)
+          .compose(limit -> store.catchUp(ns, since, limit)), this::answer);
     }
 
     void start() {

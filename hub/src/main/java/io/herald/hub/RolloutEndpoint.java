@@ -23,7 +23,11 @@ final class RolloutEndpoint {
   private final RolloutTracker rollouts;
   private final HubOptions options;
 
-  RolloutEndpoint(ConfigStore store, ClientStateStore clients, RolloutTracker rollouts, HubOptions options) {
+  private final RolloutControl control;
+
+  RolloutEndpoint(ConfigStore store, ClientStateStore clients, RolloutTracker rollouts, HubOptions options,
+                  RolloutControl control) {
+    this.control = control;
     this.store = store;
     this.clients = clients;
     this.rollouts = rollouts;
@@ -56,10 +60,37 @@ final class RolloutEndpoint {
         .onFailure(ctx::fail);
   }
 
+  /** How often a pipeline's wait on a staged version looks at its rollout again. */
+  static final long STAGED_RECHECK_MS = 200;
+
+  /**
+   * The acks of a version under a progressive rollout, with the rollout's state: answered when it
+   * completes, halts, is rolled back or cancelled, or at the deadline (a paused rollout keeps
+   * the pipeline waiting: a person decides).
+   */
+  private Future<JsonObject> stagedAcks(RoutingContext ctx, String ns, long version, long deadline, boolean lists) {
+    return control.rollouts.find(ns, version).compose(r -> {
+      String state = r == null ? "cancelled" : r.last().state();
+      boolean settled = !state.equals("active") && !state.equals("paused");
+      if (settled || System.currentTimeMillis() >= deadline || ctx.response().closed()) {
+        return rollouts.waitFor(ns, version, 0, lists).answer().map(acks -> r == null ? acks
+            : acks.put("rollout", RolloutsEndpoint.brief(r)));
+      }
+      io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+      ctx.vertx().setTimer(Math.max(1, Math.min(STAGED_RECHECK_MS, deadline - System.currentTimeMillis())),
+          t -> later.complete());
+      return later.future().compose(v -> stagedAcks(ctx, ns, version, deadline, lists));
+    });
+  }
+
   private void acks(RoutingContext ctx) {
     String ns = NamespaceEndpoint.namespace(ctx);
     long version = Requests.pathVersion(ctx, "version");
     long waitMs = Requests.durationMillis(ctx, "wait", 0, MAX_WAIT_MS);
+    String listing = ctx.request().getParam("clients", "all");
+    if (!listing.equals("all") && !listing.equals("none")) {
+      throw ApiException.badRequest("invalid_parameter", "'clients' must be \"all\" or \"none\"");
+    }
     store.head(ns)
         .compose(head -> {
           if (version < 1 || version > head) {
@@ -67,7 +98,11 @@ final class RolloutEndpoint {
                 "namespace '" + ns + "' has no version " + version + " (head is " + head + ")",
                 new JsonObject().put("head", head)));
           }
-          RolloutTracker.Waiter waiter = rollouts.waitFor(ns, version, waitMs);
+          RolloutState staged = control.registry.active(ns);
+          if (staged != null && staged.version() == version) {
+            return stagedAcks(ctx, ns, version, System.currentTimeMillis() + waitMs, listing.equals("all"));
+          }
+          RolloutTracker.Waiter waiter = rollouts.waitFor(ns, version, waitMs, listing.equals("all"));
           ctx.response().closeHandler(v -> waiter.cancel());
           return waiter.answer();
         })

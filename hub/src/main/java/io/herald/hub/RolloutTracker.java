@@ -1,6 +1,5 @@
 package io.herald.hub;
 
-import io.herald.db.ClientRow;
 import io.herald.db.ClientStateStore;
 import io.herald.db.ConfigStore;
 import io.herald.db.StoreException;
@@ -32,6 +31,11 @@ final class RolloutTracker {
 
   /** A waiting request re-reads at least this often, so a missed ack event delays it at most this long. */
   private static final long RECHECK_MS = 1_000;
+  /**
+   * A waiting request looks again at most this often: a 10,000-client rollout lands in dozens of
+   * ack batches a second, and each look is a query.
+   */
+  private static final long MIN_RECHECK_MS = 10;
 
   private final Vertx vertx;
   private final ConfigStore store;
@@ -71,10 +75,11 @@ final class RolloutTracker {
 
   /**
    * The rollout of {@code version}: read at once, or, with {@code waitMs} > 0, answered as soon as
-   * no connected client is pending, or with the state at the deadline.
+   * no connected client is pending, or with the state at the deadline; client ids listed when
+   * {@code lists}.
    */
-  Waiter waitFor(String namespace, long version, long waitMs) {
-    Waiter w = new Waiter(namespace, version, System.currentTimeMillis() + waitMs);
+  Waiter waitFor(String namespace, long version, long waitMs, boolean lists) {
+    Waiter w = new Waiter(namespace, version, System.currentTimeMillis() + waitMs, lists);
     waiters.computeIfAbsent(namespace, ns -> new LinkedHashSet<>()).add(w);
     w.check.request();
     return w;
@@ -96,8 +101,8 @@ final class RolloutTracker {
   private Future<JsonObject> headRollout(String namespace) {
     return store.head(namespace)
         .recover(e -> e instanceof StoreException.NamespaceNotFound ? Future.succeededFuture(0L) : Future.failedFuture(e))
-        .compose(head -> clients.list(namespace)
-            .map(rows -> Payloads.rollout(namespace, head, rows, staleCutoff.getAsLong())));
+        .compose(head -> clients.rollout(namespace, head, staleCutoff.getAsLong(), Payloads.ROLLOUT_LISTED)
+            .map(r -> Payloads.rollout(namespace, head, r, true)));
   }
 
   /** Whether a connection of this event loop watches the rollouts of {@code namespace}. */
@@ -124,14 +129,17 @@ final class RolloutTracker {
     private final String namespace;
     private final long version;
     private final long deadline;
+    private final boolean lists;
     private final Promise<JsonObject> answer = Promise.promise();
-    private final CoalescedRead<List<ClientRow>> check = new CoalescedRead<>(this::read, this::checked);
+    private final CoalescedRead<ClientStateStore.Rollout> check =
+        new CoalescedRead<>(vertx, MIN_RECHECK_MS, this::read, this::checked);
     private long timer = -1;
 
-    private Waiter(String namespace, long version, long deadline) {
+    private Waiter(String namespace, long version, long deadline, boolean lists) {
       this.namespace = namespace;
       this.version = version;
       this.deadline = deadline;
+      this.lists = lists;
     }
 
     Future<JsonObject> answer() {
@@ -143,26 +151,30 @@ final class RolloutTracker {
       finish();
     }
 
-    /** Polls cheap counts while waiting; reads every row only for the answer. Null: still pending. */
-    private Future<List<ClientRow>> read() {
+    /**
+     * While waiting, asks only whether any live client is still pending (the database stops at the
+     * first); reads the rollout itself for the answer. Null: still pending.
+     */
+    private Future<ClientStateStore.Rollout> read() {
       boolean last = System.currentTimeMillis() >= deadline;
-      return (last ? Future.succeededFuture((ClientStateStore.RolloutCounts) null) : clients.rolloutCounts(namespace, version, staleCutoff.getAsLong()))
-          .compose(counts -> counts != null && counts.pending() > 0
-              ? Future.succeededFuture((List<ClientRow>) null)
-              : clients.list(namespace));
+      long cutoff = staleCutoff.getAsLong();
+      return (last ? Future.succeededFuture(false) : clients.anyPending(namespace, version, cutoff))
+          .compose(pending -> pending
+              ? Future.succeededFuture((ClientStateStore.Rollout) null)
+              : clients.rollout(namespace, version, cutoff, lists ? Payloads.ROLLOUT_LISTED : 0));
     }
 
-    private void checked(AsyncResult<List<ClientRow>> ar) {
+    private void checked(AsyncResult<ClientStateStore.Rollout> ar) {
       if (ar.failed()) {
         finish();
         answer.fail(ar.cause());
         return;
       }
       if (ar.result() != null) {
-        JsonObject rollout = Payloads.rollout(namespace, version, ar.result(), staleCutoff.getAsLong());
-        if (rollout.getBoolean("complete") || System.currentTimeMillis() >= deadline) {
+        ClientStateStore.Rollout r = ar.result();
+        if (r.pending() == 0 || System.currentTimeMillis() >= deadline) {
           finish();
-          answer.complete(rollout);
+          answer.complete(Payloads.rollout(namespace, version, r, lists));
           return;
         }
       }

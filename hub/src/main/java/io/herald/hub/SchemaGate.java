@@ -51,6 +51,27 @@ final class SchemaGate {
   static final class Owners {
     private final List<SchemaGate> gates = new CopyOnWriteArrayList<>();
 
+    /**
+     * Appends {@code a} through its namespace's owner, validated like a write from the HTTP API,
+     * from any thread or context (the rollout engine's rollbacks); the outcome comes back on the caller's context.
+     */
+    Future<Revision> submit(ConfigStore.Append a) {
+      SchemaGate owner = owner(a.namespace());
+      if (owner == null) {
+        return Future.failedFuture(new StoreException.Unavailable(new IllegalStateException("the hub is stopping")));
+      }
+      Context caller = Vertx.currentContext();
+      Promise<Revision> answer = Promise.promise();
+      owner.context.runOnContext(v -> owner.submit(a).onComplete(ar -> {
+        if (caller == null) {
+          answer.handle(ar);
+        } else {
+          caller.runOnContext(x -> answer.handle(ar));
+        }
+      }));
+      return answer.future();
+    }
+
     /** Null once every verticle of the hub has stopped. */
     SchemaGate owner(String namespace) {
       Object[] now = gates.toArray();

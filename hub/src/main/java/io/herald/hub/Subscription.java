@@ -2,6 +2,7 @@ package io.herald.hub;
 
 import io.herald.db.ClientRow;
 import io.herald.db.ConfigStore;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.util.List;
@@ -51,11 +52,44 @@ final class Subscription implements Feed.Subscriber {
     return sent;
   }
 
+  /** This client's rollout bucket (RolloutPlans#bucket), computed the first time a rollout asks. */
+  private int bucket = -1;
+
+  /**
+   * The highest version this client may be brought to: no limit without a rollout of the
+   * namespace, else what {@link RolloutState#limit} says for its labels and bucket.
+   */
+  long limit() {
+    RolloutState r = conn.fanout.rolloutRegistry.active(feed.namespace);
+    if (r == null) {
+      return Long.MAX_VALUE;
+    }
+    if (bucket < 0) {
+      bucket = RolloutPlans.bucket(feed.namespace, conn.clientId());
+    }
+    return r.limit(conn.labelMap(), bucket);
+  }
+
+  /** Where this client is to be brought: the feed's head, or less while a rollout holds it back. */
+  private long ceiling() {
+    return Math.min(feed.known(), limit());
+  }
+
+  /** A rollout of the namespace moved: a client it released (or stopped holding) catches up. */
+  void regate() {
+    if (live && !conn.paused() && sent >= 0 && sent < ceiling()) {
+      catchUp(sent, true);
+    }
+  }
+
   /** Writes the frame if it is this client's next version; true when written (the feed counts them). */
   @Override
   public boolean offer(RevisionBus.Frame f) {
     if (!live || conn.paused()) {
       return false; // it reconciles with the feed when its catch-up or the drain comes
+    }
+    if (f.version() > limit() || conn.fanout.rolloutRegistry.withdrawn(feed.namespace, f.version())) {
+      return false; // held back by a rollout: regate() brings it on when its step is released
     }
     if (sent == f.version() - 1) {
       conn.write(f.text());
@@ -84,7 +118,7 @@ final class Subscription implements Feed.Subscriber {
       return;
     }
     if (fromMemory && since > 0) {
-      List<RevisionBus.Frame> frames = feed.framesAfter(since);
+      List<RevisionBus.Frame> frames = gated(feed.framesAfter(since));
       // Several deltas carry the values of past revisions: history, which a client-role token may
       // not read. It gets one merged delta from the database instead.
       if (frames != null && (frames.size() == 1 || conn.principal.may(Principal.Permission.READ, feed.namespace))) {
@@ -106,6 +140,48 @@ final class Subscription implements Feed.Subscriber {
     conn.startRead(() -> read(since, gen));
   }
 
+  /**
+   * The frames of a catch-up from memory that this client may get: up to its rollout limit; null
+   * (read the database instead) when none is left or one of them was withdrawn by a rollback.
+   */
+  private List<RevisionBus.Frame> gated(List<RevisionBus.Frame> frames) {
+    if (frames == null || conn.fanout.rolloutRegistry.active(feed.namespace) == null
+        && !conn.fanout.rolloutRegistry.withdrawn(feed.namespace, frames.get(0).version())) {
+      return frames;
+    }
+    long limit = limit();
+    List<RevisionBus.Frame> out = new java.util.ArrayList<>();
+    for (RevisionBus.Frame f : frames) {
+      if (conn.fanout.rolloutRegistry.withdrawn(feed.namespace, f.version())) {
+        return null;
+      }
+      if (f.version() <= limit) {
+        out.add(f);
+      }
+    }
+    return out.isEmpty() ? null : out;
+  }
+
+  /**
+   * One database read from {@code since} up to {@code limit} (a rollout's; Long.MAX_VALUE: the
+   * head), encoded once for every subscription of the feed that shares it.
+   */
+  private Future<Feed.CaughtUp> readCatchUp(long since, long limit) {
+    metrics.catchUpReads.increment();
+    return store.catchUp(feed.namespace, since, limit).map(c -> {
+      try {
+        String text = c.snapshot() != null
+            ? Payloads.snapshotFrame(c.snapshot()).encode()
+            : Payloads.deltaFrame(feed.namespace, since, c.version(), c.delta().asChanges()).encode();
+        return new Feed.CaughtUp(c.version(), text, c.snapshot() != null);
+      } catch (RuntimeException e) {
+        // Values are checked before commit, so this is data from before that check: say so, never stall.
+        conn.fanout.failures.report("unencodable namespace state", e);
+        return new Feed.CaughtUp(c.version(), null, c.snapshot() != null);
+      }
+    });
+  }
+
   private void read(long since, int gen) {
     if (conn.closed() || !conn.isSubscribed(this) || conn.paused()) {
       // It waited for a slot, and meanwhile the client went away or stopped reading: no read.
@@ -119,8 +195,13 @@ final class Subscription implements Feed.Subscriber {
       conn.readDone();
       return;
     }
-    metrics.catchUpReads.increment();
-    store.catchUp(feed.namespace, since).onComplete(ar -> {
+    // Reads are shared by their `since`. A client a rollout holds back reads alone (its answer stops
+    // short of the head), and so does one on the stable side of a rolled-back version (a shared
+    // answer from before the rollback could carry the withdrawn version).
+    long limit = limit();
+    boolean own = limit != Long.MAX_VALUE || conn.fanout.rolloutRegistry.withdrawn(feed.namespace, since + 1);
+    (own ? readCatchUp(since, limit) : feed.catchUp(since, () -> readCatchUp(since, limit)))
+        .onComplete(ar -> {
       reading = false;
       conn.readDone();
       if (conn.closed() || !conn.isSubscribed(this)) {
@@ -149,28 +230,22 @@ final class Subscription implements Feed.Subscriber {
         });
         return;
       }
-      ConfigStore.CatchUp c = ar.result();
-      String text;
-      try {
-        text = c.snapshot() != null
-            ? Payloads.snapshotFrame(c.snapshot()).encode()
-            : Payloads.deltaFrame(feed.namespace, since, c.version(), c.delta().asChanges()).encode();
-      } catch (RuntimeException e) {
-        // Values are checked before commit, so this is data from before that check: say so, never stall.
-        conn.fanout.failures.report("unencodable namespace state", e);
+      Feed.CaughtUp c = ar.result();
+      if (c.text() == null) {
         conn.sendError("unencodable", "namespace '" + feed.namespace + "' at version " + c.version()
             + " cannot be encoded as JSON", feed.namespace);
         return;
       }
+      String text = c.text();
       conn.send(text);
-      if (c.snapshot() != null) {
+      if (c.snapshot()) {
         metrics.snapshotsSent.increment();
       } else {
         metrics.deltasSent.increment();
       }
       sent = c.version();
       feed.establish(sent);
-      if (feed.known() > sent) {
+      if (ceiling() > sent) {
         catchUp(sent, true);
       } else {
         live = true;
@@ -248,7 +323,7 @@ final class Subscription implements Feed.Subscriber {
       long since = pendingSince;
       pendingSince = -1;
       catchUp(since, false);
-    } else if (live && sent < feed.known()) {
+    } else if (live && sent < ceiling()) {
       catchUp(sent, false);
     }
   }

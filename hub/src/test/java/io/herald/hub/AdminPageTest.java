@@ -269,5 +269,65 @@ class AdminPageTest {
     textAppears("#detail-version", "Version 3");
     JsonObject entries = api.json("/v1/namespaces/" + ns).getJsonObject("entries");
     assertEquals(new JsonObject().put("db/pool", 60).put("region", "eu"), entries);
+    browser.findElement(By.id("sign-out")).click();
+    visible("#token");
+  }
+
+  /** Commits a new fee from the editor, released to the canaries first, and waits for the rollout to show. */
+  private static void commitFee(String value, String rolloutText) {
+    browser.findElement(By.cssSelector("button[aria-label='Edit fee']")).click();
+    type("#edit-value", value);
+    new org.openqa.selenium.support.ui.Select(visible("#edit-rollout")).selectByValue("canary");
+    browser.findElement(By.id("commit")).click();
+    visible("#preview-confirm").click(); // every edit is previewed first
+    textAppears("#progressive-text", rolloutText);
+  }
+
+  @Test
+  @DisplayName("start a change with a canary plan, watch the steps fill, see why it halted, abort with confirmation")
+  void progressiveRollout(Vertx vertx) throws Exception {
+    String ns = "pay.prod";
+    api.write(ns, "fee", 1);
+    browser.get("http://127.0.0.1:" + hub.port() + "/");
+    type("#token", TestHub.TOKEN);
+    browser.findElement(By.cssSelector("#sign-in button")).click();
+    try (WsClient canary = WsClient.connect(vertx, hub.port(), TestHub.TOKEN);
+         WsClient main = WsClient.connect(vertx, hub.port(), TestHub.TOKEN)) {
+      canary.hello("pay-canary-1", new JsonObject().put("ring", "canary"));
+      canary.subscribe(ns, 0);
+      main.hello("pay-main-1", new JsonObject().put("ring", "main"));
+      main.subscribe(ns, 0);
+      visible("#namespace-list button[data-ns='" + ns + "']").click();
+      textAppears("#policy-text", "No rollout policy");
+
+      commitFee("2", "Version 2 (stable 1): active, step 1 of 2");
+      textAppears("#status", "rolling out, step 1 of 2");
+      textAppears("#detail-version", "clients outside the released steps run version 1");
+      assertEquals(2, canary.apply(canary.next("delta")).getLong("version"));
+      canary.ack(ns, 2);
+      assertEquals(2, main.apply(main.next("delta")).getLong("version"));
+      textAppears("#progressive-text", "step 2 of 2");
+      main.ack(ns, 2);
+      textAppears("#progressive-text", "completed");
+
+      commitFee("-5", "Version 3 (stable 2): active, step 1 of 2");
+      canary.apply(canary.next("delta"));
+      canary.reject(ns, 3, "fee must not be negative");
+      textAppears("#halt-text", "pay-canary-1 rejected it: fee must not be negative");
+      textAppears("#progressive-text", "halted");
+      textAppears("#history-table", "rejected, halted");
+      screenshot("progressive-rollout", "#progressive-title");
+      assertTrue(main.poll(200) == null, "the held client got nothing");
+
+      browser.findElement(By.id("rollout-abort")).click();
+      wait.until(ExpectedConditions.alertIsPresent()).accept();
+      textAppears("#progressive-text", "rolled_back");
+      textAppears("#detail-version", "Version 4");
+      textAppears("#history-table", "rolled back");
+      assertEquals(2, api.json("/v1/namespaces/" + ns).getJsonObject("entries").getInteger("fee"));
+      assertEquals(4, main.apply(main.next("delta")).getLong("version"));
+    }
+    browser.findElement(By.id("sign-out")).click();
+    visible("#token");
   }
 }

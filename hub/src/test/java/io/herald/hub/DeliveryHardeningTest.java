@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -148,6 +149,54 @@ class DeliveryHardeningTest {
       double reads = metric("herald_catch_up_reads_total") - readsBefore;
       assertTrue(reads <= 4, "1,500 subscribes caused " + reads + " catch-up reads");
       stillDelivers(ws, ns);
+    }
+  }
+
+  @Test
+  @DisplayName("clients resuming from the same version share one database read, and each ends exact")
+  void sharedResumes(Vertx vertx) {
+    String ns = "resume.shared";
+    api.write(ns, "k", 1);
+    api.write(ns, "k", 2);
+    long v3 = api.write(ns, "other", "x");
+    double readsBefore = metric("herald_catch_up_reads_total");
+    double sharedBefore = metric("herald_catch_ups_shared_total");
+    int n = 40;
+    List<WsClient> clients = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        WsClient ws = WsClient.connect(vertx, hub.port(), TestHub.TOKEN);
+        clients.add(ws);
+        ws.hello("resumer-" + i);
+        ws.state.put(ns, new JsonObject().put("k", 2));
+        ws.versions.put(ns, 2L);
+        ws.send(new JsonObject().put("type", "subscribe").put("namespace", ns).put("since", 2));
+      }
+      for (WsClient ws : clients) {
+        ws.applyUntil(ns, v3);
+        assertEquals(new JsonObject().put("k", 2).put("other", "x"), ws.state.get(ns));
+      }
+      double reads = metric("herald_catch_up_reads_total") - readsBefore;
+      double shared = metric("herald_catch_ups_shared_total") - sharedBefore;
+      int loops = Runtime.getRuntime().availableProcessors();
+      assertTrue(reads <= loops, n + " resumes from version 2 took " + reads + " reads (one per event loop expected)");
+      assertEquals(n, reads + shared, "every resume was either a read or shared one");
+
+      // A new version makes the shared answer a step behind: the next resume from 2 reads afresh, up to 4.
+      long v4 = api.write(ns, "k", 5);
+      for (WsClient ws : clients) {
+        ws.applyUntil(ns, v4);
+      }
+      try (WsClient late = WsClient.connect(vertx, hub.port(), TestHub.TOKEN)) {
+        late.hello("resumer-late");
+        late.state.put(ns, new JsonObject().put("k", 2));
+        late.versions.put(ns, 2L);
+        JsonObject delta = late.subscribe(ns, 2);
+        assertEquals(v4, delta.getLong("version"), "one delta from 2 to the head: " + delta.encode());
+        assertEquals(new JsonObject().put("k", 5).put("other", "x"), late.state.get(ns));
+      }
+    } finally {
+      clients.forEach(WsClient::close);
     }
   }
 

@@ -230,4 +230,59 @@ class FeedTest {
     });
     assertEquals(List.of(3L, 4L, 4L), loop.call(() -> List.copyOf(computed)));
   }
+
+  @Test
+  @DisplayName("resumes from the same version share one read until the feed moves on; large answers only while read")
+  void sharedCatchUps() {
+    start(3);
+    List<String> reads = new ArrayList<>();
+    io.vertx.core.Promise<Feed.CaughtUp> inFlight = loop.call(io.vertx.core.Promise::promise);
+    // Three resumes from 2 while the read is under way, then two more after it answered: one read.
+    List<Future<Feed.CaughtUp>> answers = loop.call(() -> {
+      List<Future<Feed.CaughtUp>> out = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        out.add(feed.catchUp(2, () -> {
+          reads.add("2");
+          return inFlight.future();
+        }));
+      }
+      inFlight.complete(new Feed.CaughtUp(3, "{\"delta\":\"2..3\"}", false));
+      for (int i = 0; i < 2; i++) {
+        out.add(feed.catchUp(2, () -> {
+          reads.add("2 again");
+          return Future.succeededFuture(new Feed.CaughtUp(3, "{}", false));
+        }));
+      }
+      return out;
+    });
+    assertEquals(List.of("2"), reads);
+    answers.forEach(a -> assertEquals(3, a.result().version()));
+    // Version 4 arrives: the shared answer would be a step behind, so the next resume reads again.
+    loop.run(() -> {
+      feed.offer(frame(4));
+      feed.catchUp(2, () -> {
+        reads.add("2 after 4");
+        return Future.succeededFuture(new Feed.CaughtUp(4, "{}", false));
+      });
+    });
+    assertEquals(List.of("2", "2 after 4"), loop.call(() -> List.copyOf(reads)));
+    // A failed read is not kept; an answer over 64 KiB is not kept either.
+    String large = "x".repeat(Feed.SHARED_FRAME_BYTES + 1);
+    loop.run(() -> {
+      feed.catchUp(0, () -> {
+        reads.add("0 fails");
+        return Future.failedFuture(new RuntimeException("database gone"));
+      });
+      feed.catchUp(0, () -> {
+        reads.add("0 large");
+        return Future.succeededFuture(new Feed.CaughtUp(4, large, true));
+      });
+      feed.catchUp(0, () -> {
+        reads.add("0 again");
+        return Future.succeededFuture(new Feed.CaughtUp(4, large, true));
+      });
+    });
+    assertEquals(List.of("2", "2 after 4", "0 fails", "0 large", "0 again"), loop.call(() -> List.copyOf(reads)));
+    assertEquals(4.0, loop.call(() -> metrics.catchUpsShared.count()), "2 joined the read in flight, 2 its answer");
+  }
 }

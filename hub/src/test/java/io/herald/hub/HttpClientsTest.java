@@ -120,6 +120,12 @@ class HttpClientsTest {
     JsonObject one = api.json("/v1/namespaces/" + ns + "/versions/" + v + "/acks");
     assertEquals(new JsonArray().add("poller-1"), one.getJsonObject("clients").getJsonArray("applied"), one.encode());
     assertEquals(new JsonArray().add("poller-2"), one.getJsonObject("clients").getJsonArray("pending"), one.encode());
+    assertFalse(one.getBoolean("clients_truncated"), one.encode());
+    JsonObject counts = api.json("/v1/namespaces/" + ns + "/versions/" + v + "/acks?clients=none&wait=200ms");
+    assertEquals(1, counts.getInteger("applied"), counts.encode());
+    assertEquals(1, counts.getInteger("pending"), counts.encode());
+    assertFalse(counts.containsKey("clients") || counts.containsKey("clients_truncated"), counts.encode());
+    assertEquals(400, api.get("/v1/namespaces/" + ns + "/versions/" + v + "/acks?clients=some").statusCode());
 
     // poller-2 stops pulling: after HERALD_PULL_STALE_AFTER_S it no longer holds up the rollout.
     await("poller-2 is stale", () -> client(ns, "poller-2").getBoolean("stale"));

@@ -117,7 +117,8 @@ class OpenApiTest {
     Pool pool = Database.pool(vertx, hub.db.url(), 1);
     HttpVerticle verticle = new HttpVerticle(HubOptions.fromEnv(env), pool,
         new HubMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), ClusterStatus.SINGLE, new TokenLimits(1, 1, System::nanoTime), new FailureLog(60_000),
-        new FrameCheck.Published(false));
+        new FrameCheck.Published(false), new RolloutControl(vertx, new RolloutRegistry(),
+            new io.herald.db.RolloutStore(pool), new io.herald.db.ConfigStore(pool), (r, text) -> { }));
     String id = vertx.deployVerticle(verticle).await();
     Set<String> routed = new TreeSet<>();
     try {
@@ -186,9 +187,14 @@ class OpenApiTest {
         List.of("GET", NS + "/clients", ""), List.of("GET", NS + "/versions/1/acks", ""),
         List.of("POST", NS + "/versions/1/acks", "{\"client_id\":\"c\",\"status\":\"applied\"}"), List.of("GET", "/v1/ws", ""),
         List.of("POST", "/v1/tokens", tokenRequest("t", "client", "a.*")), List.of("GET", "/v1/tokens", ""),
-        List.of("DELETE", "/v1/tokens/" + revoked, ""), List.of("GET", "/v1/audit", ""), List.of("PUT", NS, "{}"),
-        List.of("GET", NS + "/schema", ""), List.of("PUT", NS + "/schema", "{}"), List.of("DELETE", NS + "/schema", ""),
-        List.of("GET", NS + "/schema/history", ""));
+        List.of("DELETE", "/v1/tokens/" + revoked, ""), List.of("GET", "/v1/audit", ""),
+        List.of("GET", NS + "/rollout-policy", ""), List.of("PUT", NS + "/rollout-policy", "{\"steps\":[{\"percent\":5}]}"),
+        List.of("DELETE", NS + "/rollout-policy", ""), List.of("GET", NS + "/rollouts", ""),
+        List.of("GET", NS + "/rollouts/1", ""), List.of("POST", NS + "/rollouts/1/promote", ""),
+        List.of("POST", NS + "/rollouts/1/pause", ""), List.of("POST", NS + "/rollouts/1/resume", ""),
+        List.of("POST", NS + "/rollouts/1/abort", ""),
+        List.of("PUT", NS, "{}"), List.of("GET", NS + "/schema", ""), List.of("PUT", NS + "/schema", "{}"),
+        List.of("DELETE", NS + "/schema", ""), List.of("GET", NS + "/schema/history", ""));
     for (List<String> s : samples) {
       String body = s.get(2).isEmpty() ? null : s.get(2);
       check(call(s.get(0), s.get(1), null, body), 401, "unauthorized");
@@ -377,6 +383,7 @@ class OpenApiTest {
     check(call("GET", "/v1/audit?limit=5", TestHub.TOKEN, null), 200, null);
     check(call("GET", "/v1/audit?limit=0", TestHub.TOKEN, null), 400, "invalid_parameter");
 
+    progressiveRollouts();
     schemasAndFiles(writer, tooLarge, hugeValue, longMessage, form);
 
     // No token
@@ -500,6 +507,76 @@ class OpenApiTest {
     return new Answer(method, uri, res.statusCode(), res.headers(), res.body() == null ? Buffer.buffer() : res.body());
   }
 
+  /** Every documented outcome of the rollout calls, and the rollout errors of the write calls. */
+  private void progressiveRollouts() throws InterruptedException {
+    String ro = "/v1/namespaces/ro.api";
+    String bad = "/v1/namespaces/Bad";
+    String t = TestHub.TOKEN;
+    String plan = "{\"steps\":[{\"selector\":{\"ring\":\"canary\"}},{\"percent\":100}]}";
+    check(call("POST", ro + "/revisions", t, changes("k", 1).encode()), 201, null);
+    // An HTTP client of the canary ring keeps step 0 pending until it acks.
+    check(call("POST", ro + "/versions/1/acks", t, "{\"client_id\":\"canary-1\",\"status\":\"applied\","
+        + "\"labels\":{\"ring\":\"canary\"}}"), 200, null);
+
+    check(call("GET", ro + "/rollout-policy", t, null), 404, "no_rollout_policy");
+    check(call("GET", bad + "/rollout-policy", t, null), 400, "invalid_namespace");
+    check(call("PUT", bad + "/rollout-policy", t, plan), 400, "invalid_namespace");
+    check(call("PUT", ro + "/rollout-policy", t, "{"), 400, "invalid_json");
+    check(call("PUT", ro + "/rollout-policy", t, "[]"), 400, "invalid_request");
+    check(call("PUT", ro + "/rollout-policy", t, "{\"steps\":[]}"), 400, "invalid_rollout");
+    check(call("PUT", ro + "/rollout-policy", t, "x".repeat(RolloutsEndpoint.MAX_PLAN_BYTES + 1)), 413, "payload_too_large");
+    check(call("DELETE", bad + "/rollout-policy", t, null), 400, "invalid_namespace");
+    check(call("DELETE", ro + "/rollout-policy", t, null), 404, "no_rollout_policy");
+    check(call("PUT", ro + "/rollout-policy", t, plan), 200, null);
+    check(call("GET", ro + "/rollout-policy", t, null), 200, null);
+    check(call("DELETE", ro + "/rollout-policy", t, null), 204, null);
+
+    String badPlan = "{\"steps\":[{\"percent\":101}]}";
+    check(call("POST", ro + "/revisions", t, changes("k", 2).put("rollout", new JsonObject(badPlan)).encode()), 400,
+        "invalid_rollout");
+    check(call("PUT", ro + "/entries/k", t, "2", "X-Herald-Rollout", badPlan), 400, "invalid_rollout");
+    check(call("DELETE", ro + "/entries/k", t, null, "X-Herald-Rollout", "{"), 400, "invalid_rollout");
+    check(call("POST", ro + "/rollback", t, "{\"to_version\":1,\"rollout\":" + badPlan + "}"), 400, "invalid_rollout");
+
+    check(call("POST", ro + "/revisions", t, changes("k", 2).put("rollout", new JsonObject(plan)).encode()), 201, null);
+    check(call("GET", ro, t, null), 200, null);
+    check(call("POST", ro + "/revisions", t, changes("k", 3).encode()), 409, "rollout_in_progress");
+    check(call("PUT", ro + "/entries/k", t, "3"), 409, "rollout_in_progress");
+    check(call("DELETE", ro + "/entries/k", t, null), 409, "rollout_in_progress");
+    check(call("POST", ro + "/rollback", t, "{\"to_version\":1}"), 409, "rollout_in_progress");
+    check(call("PUT", ro, t, "k=3", "Content-Type", "text/x-java-properties"), 409, "rollout_in_progress");
+
+    check(call("GET", ro + "/rollouts", t, null), 200, null);
+    check(call("GET", ro + "/rollouts?limit=0", t, null), 400, "invalid_parameter");
+    check(call("GET", bad + "/rollouts", t, null), 400, "invalid_namespace");
+    check(call("GET", ro + "/rollouts/2", t, null), 200, null);
+    check(call("GET", ro + "/rollouts/x", t, null), 400, "invalid_parameter");
+    check(call("GET", bad + "/rollouts/2", t, null), 400, "invalid_namespace");
+    check(call("GET", ro + "/rollouts/9", t, null), 404, "rollout_not_found");
+    for (String action : List.of("promote", "pause", "resume", "abort")) {
+      check(call("POST", bad + "/rollouts/2/" + action, t, null), 400, "invalid_namespace");
+      check(call("POST", ro + "/rollouts/x/" + action, t, null), 400, "invalid_parameter");
+      check(call("POST", ro + "/rollouts/2/" + action, t, "{\"why\":1}"), 400, "invalid_request");
+      check(call("POST", ro + "/rollouts/9/" + action, t, null), 404, "rollout_not_found");
+    }
+    check(call("POST", ro + "/rollouts/2/pause", t, null), 200, null);
+    check(call("POST", ro + "/rollouts/2/pause", t, null), 409, "rollout_state");
+    check(call("POST", ro + "/rollouts/2/resume", t, null), 200, null);
+    check(call("POST", ro + "/rollouts/2/resume", t, null), 409, "rollout_state");
+    check(call("POST", ro + "/rollouts/2/promote", t, null), 200, null);
+    check(call("POST", ro + "/versions/2/acks", t, "{\"client_id\":\"canary-1\",\"status\":\"rejected\"}"), 200, null);
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (!"halted".equals(call("GET", ro + "/rollouts/2", t, null).json().getString("state"))) {
+      assertTrue(System.currentTimeMillis() < deadline, "the rejection did not halt the rollout");
+      Thread.sleep(20); // polling the rollout's state with a deadline
+    }
+    check(call("POST", ro + "/rollouts/2/promote", t, null), 409, "rollout_state");
+    check(call("POST", ro + "/rollouts/2/abort", t, null), 200, null);
+    for (String action : List.of("promote", "pause", "resume", "abort")) {
+      check(call("POST", ro + "/rollouts/2/" + action, t, null), 409, "rollout_finished");
+    }
+  }
+
   // ---- requests ----
 
   private Answer call(String method, String uri, String token, String body, String... headers) {
@@ -617,7 +694,11 @@ class OpenApiTest {
       if (!codes.contains(code)) {
         problems.add(call + ": error code " + code + " is not documented for this status " + codes);
       }
-      Set<String> expectedKeys = CODES_WITH_HEAD.contains(code) ? Set.of("error", "message", "head") : Set.of("error", "message");
+      Set<String> expectedKeys = CODES_WITH_HEAD.contains(code) ? Set.of("error", "message", "head")
+          : code.equals("invalid_rollout") ? Set.of("error", "message", "field")
+          : code.equals("rollout_in_progress") ? Set.of("error", "message", "rollout_version", "state")
+          : code.equals("rollout_state") || code.equals("rollout_finished") ? Set.of("error", "message", "state")
+          : Set.of("error", "message");
       Set<String> keys = ((JsonObject) body).fieldNames();
       Set<String> allowed = new TreeSet<>(expectedKeys);
       allowed.addAll(CODE_DETAILS.getOrDefault(code, Set.of()));

@@ -31,6 +31,9 @@ final class FanoutClients {
   private final int writes;
   private final long v0;
   private final AtomicLongArray receivedAt;
+  /** Per client, the newest version received past the counted writes, and when. */
+  private final AtomicLongArray lateVersion;
+  private final AtomicLongArray lateAt;
   private final List<WebSocket> sockets = new ArrayList<>();
 
   /** {@code v0}: the namespace's version before the first counted write. */
@@ -39,6 +42,8 @@ final class FanoutClients {
     this.writes = writes;
     this.v0 = v0;
     this.receivedAt = new AtomicLongArray(clients * (writes + 1));
+    this.lateVersion = new AtomicLongArray(clients);
+    this.lateAt = new AtomicLongArray(clients);
   }
 
   /** Blocking: connects every client (ids {@code fan-<firstId + i>}) and waits for each one's snapshot. */
@@ -66,6 +71,11 @@ final class FanoutClients {
                   if (v >= 1 && v <= writes) {
                     receivedAt.set((int) (id * (writes + 1) + v), now);
                   }
+                  if (version > v0 + writes) {
+                    // Later versions (the rollout variant): only the newest one's receipt per client.
+                    lateVersion.set(id, version);
+                    lateAt.set(id, now);
+                  }
                   if (acks) {
                     socket.writeTextMessage("{\"type\":\"ack\",\"namespace\":\"" + ns + "\",\"version\":" + version
                         + ",\"status\":\"applied\"}");
@@ -79,6 +89,28 @@ final class FanoutClients {
       }
       Future.all(batch).await(300, TimeUnit.SECONDS);
     }
+  }
+
+  /** How many clients hold {@code version} (or newer) among the versions past the counted writes. */
+  int receivedVersion(long version) {
+    int n = 0;
+    for (int c = 0; c < clients; c++) {
+      if (lateVersion.get(c) >= version) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** When the last client received its newest late version (nanoTime). */
+  long lastReceipt(long version) {
+    long max = 0;
+    for (int c = 0; c < clients; c++) {
+      if (lateVersion.get(c) == version) {
+        max = Math.max(max, lateAt.get(c));
+      }
+    }
+    return max;
   }
 
   /** How many clients have received write {@code slot} (1-based) so far. */

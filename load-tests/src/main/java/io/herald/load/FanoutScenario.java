@@ -69,7 +69,8 @@ final class FanoutScenario {
         .put("date", Instant.now().toString())
         .put("machine", Report.machine())
         .put("command", "java -jar load-tests/target/herald-load.jar fanout --clients " + clients + " --writes " + writes
-            + " --spacing-ms " + spacingMs + (withFloor ? "" : " --with-floor false"))
+            + " --spacing-ms " + spacingMs + (withFloor ? "" : " --with-floor false")
+            + ("true".equals(opts.get("rollout")) ? " --rollout true --rollout-writes " + opts.getOrDefault("rollout-writes", "5") : ""))
         .put("clients", clients).put("writes", writes);
     int clusterSize = Integer.parseInt(opts.getOrDefault("cluster", "1"));
     int generators = Integer.parseInt(opts.getOrDefault("generators", "1"));
@@ -246,7 +247,7 @@ final class FanoutScenario {
       }
 
       public Future<JsonObject> acks(HttpClient http, long version) {
-        return get(http, token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s");
+        return get(http, token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s&clients=none");
       }
 
       public void close() {
@@ -279,7 +280,7 @@ final class FanoutScenario {
       }
 
       public Future<JsonObject> acks(HttpClient http, long version) {
-        return get(http, p.token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s");
+        return get(http, p.token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s&clients=none");
       }
 
       public void close() throws Exception {
@@ -386,9 +387,18 @@ final class FanoutScenario {
             target.name(), w, first[w - 1], last[w - 1], have, clients, durable[w - 1]);
         Thread.sleep(spacingMs);
       }
+      JsonObject rollouts = target.name().equals("hub") && "true".equals(opts.get("rollout"))
+          ? rollouts(target, http, fans, v0 + writes, clients, writes, spacingMs) : null;
       fans.closeAll();
       plots.put(target.name(), all);
-      return new JsonObject()
+      JsonObject result = new JsonObject();
+      if (rollouts != null) {
+        Double plain = median(last);
+        Double staged = rollouts.getDouble("median_last_ms");
+        result.put("rollout", rollouts.put("ratio_to_plain_last_client", plain == null || staged == null ? null
+            : Math.round(staged / plain * 100) / 100.0));
+      }
+      return result
           .put("connect_seconds", connectSeconds)
           .put("median_first_ms", median(first))
           .put("median_last_ms", median(last))
@@ -399,6 +409,44 @@ final class FanoutScenario {
     } finally {
       vertx.close().await();
     }
+  }
+
+  /** The plan of the rollout variant: 1 % -> 10 % -> 100 %, each step advancing as soon as its clients acked. */
+  static final JsonObject ROLLOUT_PLAN = new JsonObject().put("steps", new JsonArray()
+      .add(new JsonObject().put("percent", 1)).add(new JsonObject().put("percent", 10))
+      .add(new JsonObject().put("percent", 100))).put("bake", "0s");
+
+  /**
+   * The rollout variant on the same clients right after the plain writes: {@code --rollout-writes}
+   * writes under {@link #ROLLOUT_PLAN}; per write, the time from the write request to the last
+   * client receiving it (so through both gates) and until the hub says the rollout completed.
+   */
+  private JsonObject rollouts(Target target, HttpClient http, FanoutClients fans, long base, int clients, int slots,
+                              long spacingMs) throws Exception {
+    int n = Math.min(slots, Integer.parseInt(opts.getOrDefault("rollout-writes", "5")));
+    double[] last = new double[n];
+    double[] completed = new double[n];
+    for (int w = 1; w <= n; w++) {
+      long sent = System.nanoTime();
+      long version = HubHttp.put(http, target.token(), "bench.fanout", "k", -w, ROLLOUT_PLAN)
+          .map(r -> r.getLong("version")).await(30, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (fans.receivedVersion(version) < clients && System.nanoTime() < deadline) {
+        Thread.sleep(2);
+      }
+      long lastAt = fans.lastReceipt(version);
+      last[w - 1] = fans.receivedVersion(version) < clients ? Double.NaN : (lastAt - sent) / 1e6;
+      JsonObject acks = get(http, target.token(), "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=60s")
+          .await(70, TimeUnit.SECONDS);
+      JsonObject rollout = acks.getJsonObject("rollout");
+      completed[w - 1] = rollout != null && "completed".equals(rollout.getString("state"))
+          ? (System.nanoTime() - sent) / 1e6 : Double.NaN;
+      System.out.printf("rollout write %2d: last client %.1f ms, rollout completed %.1f ms (%s)%n", w, last[w - 1],
+          completed[w - 1], rollout == null ? "no rollout" : rollout.getString("state"));
+      Thread.sleep(spacingMs);
+    }
+    return new JsonObject().put("plan", ROLLOUT_PLAN).put("writes", n)
+        .put("median_last_ms", median(last)).put("median_completed_ms", median(completed));
   }
 
   private static Future<JsonObject> get(HttpClient http, String token, String uri) {

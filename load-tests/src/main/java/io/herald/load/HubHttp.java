@@ -15,8 +15,17 @@ final class HubHttp {
 
   /** Completes with the 201 body ({@code version}, {@code created_at}, …); fails on any other answer. */
   static Future<JsonObject> put(HttpClient http, String token, String ns, String key, Object value) {
-    String body = new JsonObject().put("changes", new JsonArray().add(new JsonObject().put("key", key)
-        .put("op", "put").put("value", value))).encode();
+    return put(http, token, ns, key, value, null);
+  }
+
+  /** As {@link #put(HttpClient, String, String, String, Object)}, going out under a rollout plan (null: none). */
+  static Future<JsonObject> put(HttpClient http, String token, String ns, String key, Object value, JsonObject plan) {
+    JsonObject revision = new JsonObject().put("changes", new JsonArray().add(new JsonObject().put("key", key)
+        .put("op", "put").put("value", value)));
+    if (plan != null) {
+      revision.put("rollout", plan);
+    }
+    String body = revision.encode();
     return http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/namespaces/" + ns + "/revisions")
             .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json"))
         .compose(req -> req.send(body))

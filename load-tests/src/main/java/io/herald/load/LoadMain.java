@@ -85,6 +85,9 @@ public final class LoadMain {
           --spacing-ms N      pause between writes (default 1000)
           --with-floor false  skip the bare-broadcast floor run
           --acks false        clients do not ack (to see what acking costs)
+          --rollout true      then, on the same clients, writes under the plan 1% -> 10% -> 100% (zero bake):
+                              last client received and rollout completed, with the ratio to the plain writes
+          --rollout-writes N  how many rollout writes (default 5)
           --cluster N         N clustered hubs, clients spread over them, writes on the first (no floor)
           --generators G      G generator processes, each from its own source address 127.0.0.(2+g);
                               one process holds at most ~19,500 sockets here: 50,000 clients need 3

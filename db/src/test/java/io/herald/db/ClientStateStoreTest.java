@@ -1,0 +1,119 @@
+package io.herald.db;
+
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.sqlclient.Pool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@DisplayName("Rollout answers computed by the database")
+class ClientStateStoreTest {
+
+  private static TestDatabase db;
+  private static Pool pool;
+  private static ClientStateStore clients;
+  private static final long NOW = System.currentTimeMillis();
+
+  @BeforeAll
+  static void setUp(Vertx vertx) {
+    db = TestDatabase.create(ClientStateStoreTest.class);
+    pool = Database.pool(vertx, db.url(), 4);
+    clients = new ClientStateStore(pool);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    pool.close().await();
+    db.close();
+  }
+
+  private static ClientRow row(String ns, String id, boolean connected, long applied, String status, Long rejected,
+                               String error, String transport, long lastSeen) {
+    return new ClientRow(ns, id, "node-1", "s-" + id, "{}", connected, NOW, lastSeen, applied, status, rejected, error,
+        "tok", transport);
+  }
+
+  @Test
+  @DisplayName("counts every bucket exactly, lists the first clients of each in id order, and says when it cut")
+  void bucketsAndLists() {
+    String ns = "rollout.buckets";
+    List<ClientRow> rows = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      rows.add(row(ns, "applied-" + i, true, 5, "applied", null, null, ClientRow.WEBSOCKET, NOW));
+    }
+    rows.add(row(ns, "ahead", true, 9, "applied", null, null, ClientRow.WEBSOCKET, NOW));
+    rows.add(row(ns, "rejecter", true, 4, "rejected", 5L, "bad pool", ClientRow.WEBSOCKET, NOW));
+    rows.add(row(ns, "old-rejecter", true, 3, "rejected", 4L, "older", ClientRow.WEBSOCKET, NOW)); // rejected 4, not 5
+    rows.add(row(ns, "waiting-b", true, 4, "applied", null, null, ClientRow.WEBSOCKET, NOW));
+    rows.add(row(ns, "waiting-a", true, 0, null, null, null, ClientRow.WEBSOCKET, NOW));
+    rows.add(row(ns, "poller", false, 4, "applied", null, null, ClientRow.HTTP, NOW));
+    rows.add(row(ns, "stale-poller", false, 4, "applied", null, null, ClientRow.HTTP, NOW - 600_000));
+    rows.add(row(ns, "gone", false, 4, "applied", null, null, ClientRow.WEBSOCKET, NOW));
+    assertEquals(List.of(), clients.upsert(rows, 10_000).await());
+    long cutoff = NOW - 300_000;
+
+    ClientStateStore.Rollout all = clients.rollout(ns, 5, cutoff, 1_000).await();
+    assertEquals(8, all.applied());
+    assertEquals(1, all.rejected());
+    assertEquals(4, all.pending(), "old-rejecter, waiting-a, waiting-b and the fresh poller");
+    assertEquals(2, all.disconnected());
+    assertEquals(List.of("ahead", "applied-0", "applied-1", "applied-2", "applied-3", "applied-4", "applied-5",
+        "applied-6"), all.appliedIds());
+    assertEquals(List.of(new ClientStateStore.Rejection("rejecter", 5, "bad pool")), all.rejections());
+    assertEquals(List.of("old-rejecter", "poller", "waiting-a", "waiting-b"), all.pendingIds());
+    assertEquals(List.of("gone", "stale-poller"), all.disconnectedIds());
+    assertFalse(all.truncated());
+
+    ClientStateStore.Rollout cut = clients.rollout(ns, 5, cutoff, 2).await();
+    assertEquals(8, cut.applied(), "counts stay exact when the lists are cut");
+    assertEquals(4, cut.pending());
+    assertEquals(List.of("ahead", "applied-0"), cut.appliedIds());
+    assertEquals(List.of("old-rejecter", "poller"), cut.pendingIds());
+    assertTrue(cut.truncated());
+
+    ClientStateStore.Rollout counts = clients.rollout(ns, 5, cutoff, 0).await();
+    assertEquals(List.of(8L, 1L, 4L, 2L), List.of(counts.applied(), counts.rejected(), counts.pending(),
+        counts.disconnected()));
+    assertTrue(counts.appliedIds().isEmpty() && counts.pendingIds().isEmpty() && counts.rejections().isEmpty());
+    assertFalse(counts.truncated());
+
+    assertTrue(clients.anyPending(ns, 5, cutoff).await());
+  }
+
+  @Test
+  @DisplayName("pending means a live client that neither applied nor rejected the version")
+  void anyPending() {
+    String ns = "rollout.pending";
+    assertEquals(List.of(), clients.upsert(List.of(
+        row(ns, "done", true, 3, "applied", null, null, ClientRow.WEBSOCKET, NOW),
+        row(ns, "refused", true, 2, "rejected", 3L, "no", ClientRow.WEBSOCKET, NOW),
+        row(ns, "away", false, 1, "applied", null, null, ClientRow.WEBSOCKET, NOW),
+        row(ns, "stale", false, 1, "applied", null, null, ClientRow.HTTP, NOW - 600_000)), 10_000).await());
+    long cutoff = NOW - 300_000;
+    assertFalse(clients.anyPending(ns, 3, cutoff).await(), "applied, rejected, disconnected and stale: none pending");
+    assertTrue(clients.anyPending(ns, 4, cutoff).await(), "nobody has 4 yet, and two clients are live");
+    assertTrue(clients.anyPending(ns, 3, NOW - 900_000).await(), "with an older cutoff the poller is live again");
+  }
+
+  @Test
+  @DisplayName("a namespace without clients has an empty, complete rollout")
+  void noClients() {
+    ClientStateStore.Rollout r = clients.rollout("rollout.empty", 1, 0, 1_000).await();
+    assertEquals(List.of(0L, 0L, 0L, 0L), List.of(r.applied(), r.rejected(), r.pending(), r.disconnected()));
+    assertFalse(clients.anyPending("rollout.empty", 1, 0).await());
+  }
+}
