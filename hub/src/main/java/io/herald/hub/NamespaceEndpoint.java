@@ -242,8 +242,10 @@ final class NamespaceEndpoint {
       dryRun(ctx, ConfigStore.Append.rollback(ns, to, expected, author, msg), body.getValue("rollout"));
       return;
     }
-    write(ctx, rollouts.write(ns, body.getValue("rollout"), expected, author,
-        exp -> writes.submit(ConfigStore.Append.rollback(ns, to, exp, author, msg)), s -> ctx.put(ROLLOUT, s)), null, 201);
+    judgedFirst(ctx, ConfigStore.Append.rollback(ns, to, expected, author, msg), body.getValue("rollout"),
+        () -> write(ctx, rollouts.write(ns, body.getValue("rollout"), expected, author,
+            exp -> writes.submit(ConfigStore.Append.rollback(ns, to, exp, author, msg)), s -> ctx.put(ROLLOUT, s)),
+            null, 201));
   }
 
   /** Where a write that started a rollout keeps it for its answer. */
@@ -258,8 +260,10 @@ final class NamespaceEndpoint {
     }
     RevisionBus.Sealed sealed = RevisionBus.seal(changes);
     String author = AuthHandler.principal(ctx).name();
-    write(ctx, rollouts.write(ns, plan, expected, author, exp -> writes.submit(ConfigStore.Append.write(ns,
-        sealed.changes(), exp, author, message, sealed.sha256())), s -> ctx.put(ROLLOUT, s)), sealed.changesText(), status);
+    judgedFirst(ctx, ConfigStore.Append.write(ns, changes, expected, author, message), plan,
+        () -> write(ctx, rollouts.write(ns, plan, expected, author, exp -> writes.submit(ConfigStore.Append.write(ns,
+            sealed.changes(), exp, author, message, sealed.sha256())), s -> ctx.put(ROLLOUT, s)), sealed.changesText(),
+            status));
   }
 
   private void write(RoutingContext ctx, Future<Revision> commit, String changesText, int status) {
@@ -310,6 +314,41 @@ final class NamespaceEndpoint {
    * answer fails as the write would (409, 404, 422 with the same fields); nothing is committed.
    */
   private void dryRun(RoutingContext ctx, ConfigStore.Append a, Object requestPlan) {
+    predict(a, requestPlan)
+        .onSuccess(out -> {
+          ctx.response().putHeader("ETag", etag(out.getLong("base")));
+          ctx.json(out);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * A write under a rollout plan is judged before its rollout is recorded: a rollout whose write is
+   * then refused would hold its version (issue #15 keys rollouts by version). The schema gate still
+   * judges the write itself, atomically with its append.
+   */
+  private void judgedFirst(RoutingContext ctx, ConfigStore.Append a, Object requestPlan, Runnable write) {
+    RolloutPlans.Plan plan;
+    try {
+      plan = rollouts.registry.active(a.namespace()) != null ? null
+          : RolloutPlans.resolve(requestPlan, rollouts.registry.policy(a.namespace()));
+    } catch (ApiException e) {
+      ctx.fail(e);
+      return;
+    }
+    if (plan == null) {
+      write.run();
+      return;
+    }
+    predict(a, requestPlan).onSuccess(x -> write.run()).onFailure(ctx::fail);
+  }
+
+  /**
+   * What {@code a} would do now: the version it would get, its diff against the head, the schema's
+   * verdict on the state after it, and the rollout plan that would apply. Fails as the write would
+   * (409, 404, 422 with the same fields); commits nothing.
+   */
+  private Future<JsonObject> predict(ConfigStore.Append a, Object requestPlan) {
     String ns = a.namespace();
     RolloutState running = rollouts.registry.active(ns);
     RolloutPlans.Plan plan;
@@ -319,12 +358,11 @@ final class NamespaceEndpoint {
       }
       plan = RolloutPlans.resolve(requestPlan, rollouts.registry.policy(ns));
     } catch (ApiException e) {
-      ctx.fail(e); // also reached from a callback (imports), where a throw would go unanswered
-      return;
+      return Future.failedFuture(e);
     }
     Future<Snapshot> head = headOrEmpty(ns);
     Future<io.herald.db.SchemaChange> schema = schemaStore.current(ns);
-    Future.all(head, schema)
+    return Future.all(head, schema)
         .compose(x -> SchemaGate.after(ns, head.result().version(), head.result().entries(), a, store::snapshot)
             .map(after -> {
               Snapshot h = head.result();
@@ -340,15 +378,12 @@ final class NamespaceEndpoint {
                   .put("errors", new JsonArray(errors))
                   // The progressive-rollout plan that would apply (issue #15); null: all clients at once.
                   .put("rollout", plan == null ? null : plan.toJson());
-              ctx.response().putHeader("ETag", etag(h.version()));
               if (!errors.isEmpty()) {
                 ApiException violated = SchemaCheck.violated(ns, sc.version(), errors);
                 throw new ApiException(422, violated.code(), violated.getMessage(), out);
               }
               return out;
-            }))
-        .onSuccess(ctx::json)
-        .onFailure(ctx::fail);
+            }));
   }
 
   /** The net change from {@code head} to {@code after}, as the diff endpoint reports it. */
@@ -459,19 +494,21 @@ final class NamespaceEndpoint {
         dryRun(ctx, ConfigStore.Append.write(ns, changes, expected, author, message), null);
         return;
       }
-      RevisionBus.Sealed sealed = RevisionBus.seal(changes);
-      // Under the namespace's rollout policy, like any write (refused while a rollout is unfinished).
-      Future<Revision> commit = rollouts.write(ns, null, expected, author, exp -> writes.submit(ConfigStore.Append.write(ns,
-          sealed.changes(), exp, author, message, sealed.sha256())), s -> ctx.put(ROLLOUT, s));
-      commit.onFailure(e -> {
-        if (ifMatch == null && triesLeft > 1 && e instanceof io.herald.db.StoreException.VersionConflict) {
-          importFile(ctx, ns, file, message, null, false, triesLeft - 1); // someone wrote meanwhile: diff again
-        }
+      judgedFirst(ctx, ConfigStore.Append.write(ns, changes, expected, author, message), null, () -> {
+        RevisionBus.Sealed sealed = RevisionBus.seal(changes);
+        // Under the namespace's rollout policy, like any write (refused while a rollout is unfinished).
+        Future<Revision> commit = rollouts.write(ns, null, expected, author, exp -> writes.submit(ConfigStore.Append.write(ns,
+            sealed.changes(), exp, author, message, sealed.sha256())), s -> ctx.put(ROLLOUT, s));
+        commit.onFailure(e -> {
+          if (ifMatch == null && triesLeft > 1 && e instanceof io.herald.db.StoreException.VersionConflict) {
+            importFile(ctx, ns, file, message, null, false, triesLeft - 1); // someone wrote meanwhile: diff again
+          }
+        });
+        write(ctx, commit.recover(e -> ifMatch == null && triesLeft > 1
+                && e instanceof io.herald.db.StoreException.VersionConflict ? Promise.<Revision>promise().future()
+                : Future.failedFuture(e)),
+            sealed.changesText(), 200);
       });
-      write(ctx, commit.recover(e -> ifMatch == null && triesLeft > 1
-              && e instanceof io.herald.db.StoreException.VersionConflict ? Promise.<Revision>promise().future()
-              : Future.failedFuture(e)),
-          sealed.changesText(), 200);
     }).onFailure(ctx::fail);
   }
 

@@ -274,4 +274,32 @@ class SchemaTest {
     }
     assertEquals(new JsonObject().put("a", 2).put("c", 1), api.json("/v1/namespaces/" + ns).getJsonObject("entries"));
   }
+
+  @Test
+  @DisplayName("a rollout on a namespace with a schema: its write is judged, and its abort's rollback goes through")
+  void rolloutOnASchemaNamespace() {
+    String ns = "schema.rollout";
+    api.write(ns, "db/pool", 5);
+    assertEquals(200, putSchema(ns, new JsonObject().put("schema", poolSchema())).statusCode());
+    // A canary HTTP client keeps the first step pending until it acks.
+    assertEquals(200, post("/v1/namespaces/" + ns + "/versions/1/acks", new JsonObject().put("client_id", "canary-1")
+        .put("status", "applied").put("labels", new JsonObject().put("ring", "canary"))).statusCode());
+    JsonObject plan = new JsonObject().put("steps", new JsonArray()
+        .add(new JsonObject().put("selector", new JsonObject().put("ring", "canary")))
+        .add(new JsonObject().put("percent", 100)));
+    assertError(post("/v1/namespaces/" + ns + "/revisions", changes("db/pool", 500).put("rollout", plan)), 422,
+        "schema_violation");
+    HttpResponse<Buffer> dry = post("/v1/namespaces/" + ns + "/revisions?dry_run=true",
+        changes("db/pool", 6).put("rollout", plan));
+    assertEquals(200, dry.statusCode(), dry.bodyAsString());
+    assertEquals(2, dry.bodyAsJsonObject().getJsonObject("rollout").getJsonArray("steps").size());
+    HttpResponse<Buffer> started = post("/v1/namespaces/" + ns + "/revisions", changes("db/pool", 6).put("rollout", plan));
+    assertEquals(201, started.statusCode(), started.bodyAsString());
+    assertError(post("/v1/namespaces/" + ns + "/revisions?dry_run=true", changes("db/pool", 7)), 409,
+        "rollout_in_progress");
+    HttpResponse<Buffer> abort = post("/v1/namespaces/" + ns + "/rollouts/2/abort", new JsonObject());
+    assertEquals(200, abort.statusCode(), abort.bodyAsString());
+    assertEquals(3, head(ns), "the abort's rollback revision was appended");
+    assertEquals(5, api.json("/v1/namespaces/" + ns).getJsonObject("entries").getInteger("db/pool"));
+  }
 }
