@@ -175,6 +175,17 @@ final class RolloutEngine extends VerticleBase {
       }
       return Future.succeededFuture();
     }
+    long[] here = p.counts()[step];
+    if (here[RolloutProgress.APPLIED] + here[RolloutProgress.PENDING] == 0) {
+      // Nobody known in the step just released: perhaps nobody is there, perhaps its clients'
+      // rows are still on their way to the database (they are written in batches, on every node).
+      // Wait a moment before taking an empty step as passed.
+      long due = releasedAt(r) + EMPTY_STEP_GRACE_MS;
+      if (now < due) {
+        wakeAt(r.namespace(), due);
+        return Future.succeededFuture();
+      }
+    }
     if (plan.bakeMs() > 0) {
       if (!(last.kind().equals("applied") && last.step() == step)) {
         return control.transition(r, "applied", step, "active", system, p.counts(step).put("step", step))
@@ -190,6 +201,13 @@ final class RolloutEngine extends VerticleBase {
         ? control.transition(r, "advanced", step + 1, "active", system, new JsonObject())
         : control.transition(r, "completed", step, "completed", system, new JsonObject());
   }
+
+  /**
+   * A released step where no client is known passes only this long after its release: client rows
+   * reach the database in batches, so a canary that connected just before the write may not be
+   * there yet when the gate first looks.
+   */
+  static final long EMPTY_STEP_GRACE_MS = 2_000;
 
   /** When the current step was released (or the rollout resumed): its step timeout counts from there. */
   private static long releasedAt(RolloutStore.Rollout r) {
