@@ -246,7 +246,7 @@ final class FanoutScenario {
       }
 
       public Future<JsonObject> acks(HttpClient http, long version) {
-        return get(http, token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s");
+        return HubHttp.acks(http, token, "bench.fanout", version);
       }
 
       public void close() {
@@ -279,7 +279,7 @@ final class FanoutScenario {
       }
 
       public Future<JsonObject> acks(HttpClient http, long version) {
-        return get(http, p.token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s");
+        return HubHttp.acks(http, p.token, "bench.fanout", version);
       }
 
       public void close() throws Exception {
@@ -359,8 +359,10 @@ final class FanoutScenario {
       WebSocketClient wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(clients + 10)
           .setConnectTimeout(60_000));
       long connectStart = System.nanoTime();
+      GeneratorLoad load = GeneratorLoad.watch(vertx);
       fans.connect(wsClient, List.of(url), target.token(), ns, 0, acks);
       double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
+      JsonObject generatorConnecting = load.phase();
       long[] memAfter = memory(target.pid());
 
       double[] first = new double[writes];
@@ -372,10 +374,10 @@ final class FanoutScenario {
         long version = target.publish(http, w).await(30, TimeUnit.SECONDS);
         int slot = (int) (version - v0);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (fans.received(slot) < clients && System.nanoTime() < deadline) {
+        while (fans.receipts().received(slot) < clients && System.nanoTime() < deadline) {
           Thread.sleep(2);
         }
-        FanoutClients.Deliveries d = fans.deliveries(slot, sent, all);
+        Receipts.Deliveries d = fans.receipts().deliveries(slot, sent, all);
         int have = d.count();
         first[w - 1] = (d.first() - sent) / 1e6;
         last[w - 1] = have < clients ? Double.NaN : (d.last() - sent) / 1e6;
@@ -386,9 +388,14 @@ final class FanoutScenario {
             target.name(), w, first[w - 1], last[w - 1], have, clients, durable[w - 1]);
         Thread.sleep(spacingMs);
       }
+      JsonObject generator = load.phase();
+      load.close();
+      System.out.println(target.name() + " " + GeneratorLoad.describe(generator));
       fans.closeAll();
       plots.put(target.name(), all);
       return new JsonObject()
+          .put("generator_connecting", generatorConnecting)
+          .put("generator", generator)
           .put("connect_seconds", connectSeconds)
           .put("median_first_ms", median(first))
           .put("median_last_ms", median(last))
@@ -399,12 +406,6 @@ final class FanoutScenario {
     } finally {
       vertx.close().await();
     }
-  }
-
-  private static Future<JsonObject> get(HttpClient http, String token, String uri) {
-    return http.request(new RequestOptions().setMethod(HttpMethod.GET).setURI(uri).setIdleTimeout(60_000)
-            .putHeader("Authorization", "Bearer " + token))
-        .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject());
   }
 
   /** Hub heap used after a full GC (jcmd) and RSS, from the process itself. */

@@ -1,6 +1,5 @@
 package io.herald.load;
 
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -14,8 +13,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * W writers, each with one request in flight, over K namespaces for a fixed time: durable
@@ -44,25 +41,13 @@ final class ThroughputScenario {
       URI url = URI.create(hub != null ? hub.url : opts.get("url"));
       HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
           .setDefaultPort(url.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(writers));
-      Histogram latency = new Histogram(60_000_000L, 3);
-      AtomicLong done = new AtomicLong();
-      AtomicLong failed = new AtomicLong();
-      long start = System.nanoTime();
-      long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
-      long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
-      Promise<Void> finished = Promise.promise();
-      AtomicLong running = new AtomicLong(writers);
-      for (int w = 0; w < writers; w++) {
-        int writer = w;
-        vertx.runOnContext(v -> loop(http, token, writer, namespaces, measureFrom, end, latency, done, failed,
-            () -> {
-              if (running.decrementAndGet() == 0) {
-                finished.complete();
-              }
-            }));
-      }
-      finished.future().await(seconds + warmupSeconds + 60, TimeUnit.SECONDS);
-      double rate = done.get() / (double) seconds;
+      GeneratorLoad load = GeneratorLoad.watch(vertx);
+      ClosedLoop.Result r = ClosedLoop.run(vertx, writers, warmupSeconds, seconds, writer ->
+          HubHttp.put(http, token, "bench.tp." + ThreadLocalRandom.current().nextInt(namespaces), "w" + writer,
+              System.nanoTime()));
+      JsonObject generator = load.phase();
+      load.close();
+      Histogram latency = r.latency();
       JsonObject report = new JsonObject()
           .put("scenario", "throughput")
           .put("date", Instant.now().toString())
@@ -70,9 +55,11 @@ final class ThroughputScenario {
           .put("command", "java -jar load-tests/target/herald-load.jar throughput --writers " + writers
               + " --namespaces " + namespaces + " --seconds " + seconds)
           .put("writers", writers).put("namespaces", namespaces).put("seconds", seconds)
-          .put("revisions_per_second", Math.round(rate))
-          .put("failed", failed.get())
-          .put("write_latency", Report.percentiles(latency));
+          .put("revisions_per_second", r.perSecond())
+          .put("failed", r.failed())
+          .put("first_failure", r.firstFailure())
+          .put("write_latency", Report.percentiles(latency))
+          .put("generator", generator);
       Path file = Report.write(opts.getOrDefault("report-dir", "load-tests/reports"), "throughput", report);
       Report.plot(file, "write latency, " + writers + " writers over " + namespaces + " namespaces",
           Map.of("write sent -> 201", latency));
@@ -84,30 +71,5 @@ final class ThroughputScenario {
         hub.close();
       }
     }
-  }
-
-  private static void loop(HttpClient http, String token, int writer, int namespaces, long measureFrom, long end,
-                           Histogram latency, AtomicLong done, AtomicLong failed, Runnable stopped) {
-    long now = System.nanoTime();
-    if (now >= end) {
-      stopped.run();
-      return;
-    }
-    String ns = "bench.tp." + ThreadLocalRandom.current().nextInt(namespaces);
-    HubHttp.put(http, token, ns, "w" + writer, now)
-        .onComplete(ar -> {
-          long t = System.nanoTime();
-          if (ar.succeeded()) {
-            if (now >= measureFrom) {
-              done.incrementAndGet();
-              synchronized (latency) {
-                latency.recordValue((t - now) / 1000);
-              }
-            }
-          } else if (now >= measureFrom) {
-            failed.incrementAndGet();
-          }
-          loop(http, token, writer, namespaces, measureFrom, end, latency, done, failed, stopped);
-        });
   }
 }
