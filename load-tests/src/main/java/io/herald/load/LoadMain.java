@@ -107,6 +107,8 @@ public final class LoadMain {
           --writes N          writes per fan-out phase (default 20)
           --spacing-ms N      pause between writes (default 500)
           --write-seconds N   measured time of each throughput run (default 10) after --warmup-seconds (default 2)
+          --warmup-clients N  a fan-out of N clients and 10 writes per server variant first, not counted (default
+                              500; 0: none), so that the first measured phase does not pay the hub's JIT warm-up
 
         every scenario reports the generator's own CPU (% of a core), its event loops' lag (p99, max) and
         the load average, so that a run where the generator was the bottleneck can be told apart

@@ -53,6 +53,7 @@ final class PeerScenario {
     long spacingMs = Long.parseLong(opts.getOrDefault("spacing-ms", "500"));
     int writeSeconds = Integer.parseInt(opts.getOrDefault("write-seconds", "10"));
     int warmupSeconds = Integer.parseInt(opts.getOrDefault("warmup-seconds", "2"));
+    int warmupClients = Integer.parseInt(opts.getOrDefault("warmup-clients", "500"));
     String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
     Path hubJar = Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar"));
     if (!EtcdProcess.installed()) {
@@ -64,7 +65,8 @@ final class PeerScenario {
         .put("machine", Report.machine())
         .put("command", "java -jar load-tests/target/herald-load.jar peer --sizes "
             + String.join(",", sizes.stream().map(String::valueOf).toList()) + " --writes " + writes
-            + " --spacing-ms " + spacingMs + " --write-seconds " + writeSeconds + " --warmup-seconds " + warmupSeconds)
+            + " --spacing-ms " + spacingMs + " --write-seconds " + writeSeconds + " --warmup-seconds " + warmupSeconds
+            + " --warmup-clients " + warmupClients)
         .put("etcd", EtcdProcess.version() + ", one member on loopback, default settings (WAL fsync per commit)")
         .put("cpu_note", "server CPU from /proc/PID/stat over the write phase, spacing included; Herald's PostgreSQL "
             + "share is its database's backends (pg_stat_activity); postgres_all counts every PostgreSQL process "
@@ -79,13 +81,20 @@ final class PeerScenario {
       HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(hubUrl.getHost())
           .setDefaultPort(hubUrl.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(SPREAD + 8));
       Servers servers = new Servers(vertx, load, etcd, etcdAddress, etcdWriter, hub, http);
-      JsonArray fanout = new JsonArray();
       int phase = 0;
+      if (warmupClients > 0) {
+        // Both servers' code paths warmed (the hub's JIT above all) before anything is counted.
+        System.out.println("warm-up, not counted: " + warmupClients + " clients, 10 writes, each server variant");
+        servers.etcdFanout("warmup", warmupClients, 10, 50, phase++);
+        servers.heraldFanout("warmup", warmupClients, 10, 50, phase++, true);
+        servers.heraldFanout("warmup", warmupClients, 10, 50, phase++, false);
+      }
+      JsonArray fanout = new JsonArray();
       for (int n : sizes) {
         JsonObject row = new JsonObject().put("clients", n);
-        row.put("etcd", servers.etcdFanout(n, writes, spacingMs, phase++));
-        row.put("herald_acks", servers.heraldFanout(n, writes, spacingMs, phase++, true));
-        row.put("herald_no_acks", servers.heraldFanout(n, writes, spacingMs, phase++, false));
+        row.put("etcd", servers.etcdFanout("c" + n, n, writes, spacingMs, phase++));
+        row.put("herald_acks", servers.heraldFanout("c" + n, n, writes, spacingMs, phase++, true));
+        row.put("herald_no_acks", servers.heraldFanout("c" + n, n, writes, spacingMs, phase++, false));
         row.put("ratio_herald_acks_to_etcd_last", ratio(row, "herald_acks", "etcd", "median_last_ms"));
         row.put("ratio_herald_no_acks_to_etcd_last", ratio(row, "herald_no_acks", "etcd", "median_last_ms"));
         Double durable = row.getJsonObject("herald_acks").getDouble("median_acks_durable_ms");
@@ -120,8 +129,9 @@ final class PeerScenario {
   private record Servers(Vertx vertx, GeneratorLoad load, EtcdProcess etcd, SocketAddress etcdAddress,
                          GrpcClient etcdWriter, HubProcess hub, HttpClient http) {
 
-    JsonObject etcdFanout(int n, int writes, long spacingMs, int phase) throws Exception {
-      byte[] key = EtcdClients.bytes("/bench/peer/" + n);
+    /** {@code name}: of the phase's key (and namespace), so that no two phases share one. */
+    JsonObject etcdFanout(String name, int n, int writes, long spacingMs, int phase) throws Exception {
+      byte[] key = EtcdClients.bytes("/bench/peer/" + name);
       EtcdClients.Watchers watchers = new EtcdClients.Watchers(vertx, n, writes, sourceAddress(phase));
       try {
         load.phase();
@@ -137,8 +147,8 @@ final class PeerScenario {
       }
     }
 
-    JsonObject heraldFanout(int n, int writes, long spacingMs, int phase, boolean acks) throws Exception {
-      String ns = "bench.peer.c" + n + (acks ? ".acks" : ".noacks");
+    JsonObject heraldFanout(String name, int n, int writes, long spacingMs, int phase, boolean acks) throws Exception {
+      String ns = "bench.peer." + name + (acks ? ".acks" : ".noacks");
       long v0 = HubHttp.put(http, hub.token, ns, "k", 0).await(30, TimeUnit.SECONDS).getLong("version");
       FanoutClients fans = new FanoutClients(n, writes, v0);
       WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(n + 10)
