@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 scripts/ensure-postgres.sh || exit 1
 scripts/ensure-chromium.sh || exit 1
+scripts/ensure-etcd.sh || exit 1
 
 mvn -B -ntp clean verify "$@"
 status=$?

@@ -247,7 +247,7 @@ final class FanoutScenario {
       }
 
       public Future<JsonObject> acks(HttpClient http, long version) {
-        return get(http, token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s&clients=none");
+        return HubHttp.acks(http, token, "bench.fanout", version);
       }
 
       public void close() {
@@ -280,7 +280,7 @@ final class FanoutScenario {
       }
 
       public Future<JsonObject> acks(HttpClient http, long version) {
-        return get(http, p.token, "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=30s&clients=none");
+        return HubHttp.acks(http, p.token, "bench.fanout", version);
       }
 
       public void close() throws Exception {
@@ -360,8 +360,10 @@ final class FanoutScenario {
       WebSocketClient wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(clients + 10)
           .setConnectTimeout(60_000));
       long connectStart = System.nanoTime();
+      GeneratorLoad load = GeneratorLoad.watch(vertx);
       fans.connect(wsClient, List.of(url), target.token(), ns, 0, acks);
       double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
+      JsonObject generatorConnecting = load.phase();
       long[] memAfter = memory(target.pid());
 
       double[] first = new double[writes];
@@ -373,10 +375,10 @@ final class FanoutScenario {
         long version = target.publish(http, w).await(30, TimeUnit.SECONDS);
         int slot = (int) (version - v0);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (fans.received(slot) < clients && System.nanoTime() < deadline) {
+        while (fans.receipts().received(slot) < clients && System.nanoTime() < deadline) {
           Thread.sleep(2);
         }
-        FanoutClients.Deliveries d = fans.deliveries(slot, sent, all);
+        Receipts.Deliveries d = fans.receipts().deliveries(slot, sent, all);
         int have = d.count();
         first[w - 1] = (d.first() - sent) / 1e6;
         last[w - 1] = have < clients ? Double.NaN : (d.last() - sent) / 1e6;
@@ -387,11 +389,16 @@ final class FanoutScenario {
             target.name(), w, first[w - 1], last[w - 1], have, clients, durable[w - 1]);
         Thread.sleep(spacingMs);
       }
+      JsonObject generator = load.phase();
+      load.close();
+      System.out.println(target.name() + " " + GeneratorLoad.describe(generator));
       JsonObject rollouts = target.name().equals("hub") && "true".equals(opts.get("rollout"))
           ? rollouts(target, http, fans, v0 + writes, clients, writes, spacingMs) : null;
       fans.closeAll();
       plots.put(target.name(), all);
-      JsonObject result = new JsonObject();
+      JsonObject result = new JsonObject()
+          .put("generator_connecting", generatorConnecting)
+          .put("generator", generator);
       if (rollouts != null) {
         Double plain = median(last);
         Double staged = rollouts.getDouble("median_last_ms");
@@ -431,11 +438,11 @@ final class FanoutScenario {
       long version = HubHttp.put(http, target.token(), "bench.fanout", "k", -w, ROLLOUT_PLAN)
           .map(r -> r.getLong("version")).await(30, TimeUnit.SECONDS);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (fans.receivedVersion(version) < clients && System.nanoTime() < deadline) {
+      while (fans.receipts().receivedLate(version - base + slots) < clients && System.nanoTime() < deadline) {
         Thread.sleep(2);
       }
-      long lastAt = fans.lastReceipt(version);
-      last[w - 1] = fans.receivedVersion(version) < clients ? Double.NaN : (lastAt - sent) / 1e6;
+      long lastAt = fans.receipts().lastLateReceipt(version - base + slots);
+      last[w - 1] = fans.receipts().receivedLate(version - base + slots) < clients ? Double.NaN : (lastAt - sent) / 1e6;
       JsonObject acks = get(http, target.token(), "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=60s")
           .await(70, TimeUnit.SECONDS);
       JsonObject rollout = acks.getJsonObject("rollout");

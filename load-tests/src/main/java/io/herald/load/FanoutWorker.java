@@ -58,7 +58,7 @@ public final class FanoutWorker {
     JsonArray count = new JsonArray();
     Histogram all = new Histogram(600_000_000L, 3);
     for (int w = 1; w <= writes; w++) {
-      FanoutClients.Deliveries d = fans.deliveries(w, Long.parseLong(sent[w - 1]), all);
+      Receipts.Deliveries d = fans.receipts().deliveries(w, Long.parseLong(sent[w - 1]), all);
       first.add(d.count() == 0 ? null : d.first());
       last.add(d.count() == 0 ? null : d.last());
       count.add(d.count());

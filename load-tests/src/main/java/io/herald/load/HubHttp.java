@@ -33,4 +33,15 @@ final class HubHttp {
             ? Future.succeededFuture(b.toJsonObject())
             : Future.failedFuture("write failed: " + resp.statusCode() + " " + b)));
   }
+
+  /**
+   * The rollout state of {@code version} (its {@code applied} count and so on), answered once every
+   * subscribed client's ack is durable or after 30 s.
+   */
+  static Future<JsonObject> acks(HttpClient http, String token, String ns, long version) {
+    return http.request(new RequestOptions().setMethod(HttpMethod.GET).setIdleTimeout(60_000)
+            .setURI("/v1/namespaces/" + ns + "/versions/" + version + "/acks?wait=30s&clients=none")
+            .putHeader("Authorization", "Bearer " + token))
+        .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject());
+  }
 }

@@ -124,16 +124,35 @@ final class HubProcess implements AutoCloseable {
     return again;
   }
 
+  /** The PostgreSQL server processes serving this hub's database right now (from pg_stat_activity). */
+  List<Long> databaseBackendPids() throws Exception {
+    List<Long> pids = new ArrayList<>();
+    try (var c = admin();
+         var st = c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()")) {
+      st.setString(1, database);
+      try (var rs = st.executeQuery()) {
+        while (rs.next()) {
+          pids.add(rs.getLong(1));
+        }
+      }
+    }
+    return pids;
+  }
+
+  private java.sql.Connection admin() throws java.sql.SQLException {
+    URI u = URI.create(dbServer);
+    String user = u.getUserInfo() == null ? "postgres" : u.getUserInfo().split(":")[0];
+    String jdbc = "jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/postgres";
+    return DriverManager.getConnection(jdbc, user, "");
+  }
+
   @Override
   public void close() throws Exception {
     node.close();
     if (!dropDatabaseOnClose) {
       return;
     }
-    URI u = URI.create(dbServer);
-    String user = u.getUserInfo() == null ? "postgres" : u.getUserInfo().split(":")[0];
-    String jdbc = "jdbc:postgresql://" + u.getHost() + ":" + (u.getPort() < 0 ? 5432 : u.getPort()) + "/postgres";
-    try (var c = DriverManager.getConnection(jdbc, user, "");
+    try (var c = admin();
          var st = c.createStatement()) {
       st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
     }

@@ -209,6 +209,7 @@ final class LatencyScenario {
     Map<Long, Long> receivedAtNanos = new ConcurrentHashMap<>();
     Map<Long, Instant> receivedAt = new ConcurrentHashMap<>();
     Promise<Void> allReceived = Promise.promise();
+    GeneratorLoad load = GeneratorLoad.watch(vertx);
 
     WebSocketClient wsClient = vertx.createWebSocketClient();
     WebSocket ws = wsClient.connect(new WebSocketConnectOptions().setHost(subscriberUrl.getHost())
@@ -263,6 +264,9 @@ final class LatencyScenario {
     }
     allReceived.future().await(60, TimeUnit.SECONDS);
     Thread.sleep(200); // let the last HTTP responses land
+    JsonObject generator = load.phase();
+    load.close();
+    System.out.println(GeneratorLoad.describe(generator));
     for (long v = warmup + 1; v <= writes; v++) {
       Long s = sentAtNanos.get(v);
       Long r = receivedAtNanos.get(v);
@@ -283,7 +287,8 @@ final class LatencyScenario {
     return new JsonObject()
         .put("write_to_delta", Report.percentiles(endToEnd))
         .put("insert_to_delta", Report.percentiles(push))
-        .put("write_to_201", Report.percentiles(commit));
+        .put("write_to_201", Report.percentiles(commit))
+        .put("generator", generator);
   }
 
   private static void print(JsonObject r) {

@@ -25,6 +25,7 @@ public final class LoadMain {
       case "fanout" -> new FanoutScenario(opts).run();
       case "throughput" -> new ThroughputScenario(opts).run();
       case "storm" -> new StormScenario(opts).run();
+      case "peer" -> new PeerScenario(opts).run();
       default -> {
         System.err.println("unknown scenario: " + args[0]);
         usage();
@@ -58,6 +59,8 @@ public final class LoadMain {
           fanout    N clients on one hub; W spaced writes; first/last delivery, acks durable, heap per connection
           throughput W writers over K namespaces for a fixed time; durable revisions/s and write latency
           storm     N clients; the hub is killed and restarted; time until all resumed, versions lost
+          peer      Herald against etcd (/usr/bin/etcd, started here): fan-out to N watchers, server CPU per
+                    write, write throughput with 1 and 32 writers; side by side from one generator
 
         common options:
           --spawn-hub PATH    start a hub from this jar on a fresh database (default: hub/target/herald-hub.jar
@@ -103,6 +106,18 @@ public final class LoadMain {
 
         storm options (always spawns its hub):
           --clients N         connected clients (default 10000)
+
+        peer options (always spawns its hub and an etcd member; $HERALD_BENCH_ETCD overrides /usr/bin/etcd):
+          --sizes N,N,...     fan-out sizes (default 1000,5000,10000); each runs etcd, Herald with acks,
+                              Herald without acks, one after the other
+          --writes N          writes per fan-out phase (default 20)
+          --spacing-ms N      pause between writes (default 500)
+          --write-seconds N   measured time of each throughput run (default 10) after --warmup-seconds (default 2)
+          --warmup-clients N  a fan-out of N clients and 10 writes per server variant first, not counted (default
+                              500; 0: none), so that the first measured phase does not pay the hub's JIT warm-up
+
+        every scenario reports the generator's own CPU (% of a core), its event loops' lag (p99, max) and
+        the load average, so that a run where the generator was the bottleneck can be told apart
         """);
   }
 }

@@ -61,7 +61,11 @@ final class ThroughputScenario {
       Histogram latency = new Histogram(60_000_000L, 3);
       AtomicLong done = new AtomicLong();
       AtomicLong failed = new AtomicLong();
+      GeneratorLoad load = GeneratorLoad.watch(vertx);
       measure(vertx, http, token, "bench.tp.", -1, writers, namespaces, warmupSeconds, seconds, latency, done, failed);
+      JsonObject generator = load.phase();
+      load.close();
+      System.out.println(GeneratorLoad.describe(generator));
       double rate = done.get() / (double) seconds;
       JsonObject report = new JsonObject()
           .put("scenario", "throughput")
@@ -72,7 +76,8 @@ final class ThroughputScenario {
           .put("writers", writers).put("namespaces", namespaces).put("seconds", seconds)
           .put("revisions_per_second", Math.round(rate))
           .put("failed", failed.get())
-          .put("write_latency", Report.percentiles(latency));
+          .put("write_latency", Report.percentiles(latency))
+          .put("generator", generator);
       publish("throughput", report, "write latency, " + writers + " writers over " + namespaces + " namespaces",
           Map.of("write sent -> 201", latency));
     } finally {

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Each scenario with a tiny profile, so the benchmarks keep working; no figure is judged here. */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -102,5 +103,34 @@ class QuickProfilesIT {
     assertEquals(0, r.getInteger("clients_not_at_head"));
     assertEquals(0, r.getInteger("versions_lost_or_out_of_order"));
     assertNotNull(r.getDouble("all_resumed_seconds_after_hub_up"));
+  }
+
+  @Test
+  @DisplayName("peer: etcd and Herald both deliver every write to every watcher, and both take writes side by side")
+  void peer(@TempDir Path reports) throws Exception {
+    assumeTrue(EtcdProcess.installed(), EtcdProcess.BINARY + " is missing: install Debian's etcd-server "
+        + "(scripts/ensure-etcd.sh) to run the etcd comparison");
+    long start = System.nanoTime();
+    new PeerScenario(opts(reports, "sizes", "200", "writes", "3", "spacing-ms", "50", "write-seconds", "1",
+        "warmup-seconds", "0", "warmup-clients", "0")).run();
+    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(40), "the quick profile stays under 40 s");
+    JsonObject r = report(reports, "peer");
+    JsonObject row = r.getJsonArray("fanout").getJsonObject(0);
+    for (String server : new String[] {"etcd", "herald_acks", "herald_no_acks"}) {
+      JsonObject x = row.getJsonObject(server);
+      assertEquals(3, x.getLong("writes_fully_delivered"), server + ": every watcher received every write");
+      assertEquals(600, x.getJsonObject("deliveries").getLong("count"), server);
+      assertTrue(x.getJsonObject("cpu").getDouble("server_ms_per_write") >= 0, server);
+      assertNotNull(x.getJsonObject("generator").getDouble("event_loop_lag_p99_ms"), server);
+      assertEquals(3, x.getJsonObject("generator").getJsonArray("load_average_end").size(), server);
+    }
+    assertNotNull(row.getJsonObject("herald_acks").getDouble("median_acks_durable_ms"), "every ack became durable");
+    assertTrue(row.getDouble("ratio_herald_acks_to_etcd_last") > 0);
+    assertEquals(4, r.getJsonArray("throughput").size(), "1 and 32 writers, one key and spread");
+    for (Object o : r.getJsonArray("throughput")) {
+      JsonObject t = (JsonObject) o;
+      assertTrue(t.getJsonObject("etcd").getLong("writes_per_second") > 0, "etcd took writes: " + t.encode());
+      assertTrue(t.getJsonObject("herald").getLong("writes_per_second") > 0, "herald took writes: " + t.encode());
+    }
   }
 }
