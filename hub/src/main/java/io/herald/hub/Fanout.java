@@ -115,6 +115,9 @@ final class Fanout {
     rolloutRegistry.learn(s);
     Feed<Subscription> feed = feeds.get(s.namespace());
     if (feed != null) {
+      // Shared catch-up answers were read under the rollout's previous state (one may end at a
+      // version that is now withdrawn, or staged for clients it no longer releases): read afresh.
+      feed.forgetCatchUps();
       for (Subscription sub : List.copyOf(feed.subscriptions)) {
         sub.regate();
       }

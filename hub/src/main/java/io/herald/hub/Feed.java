@@ -194,7 +194,8 @@ final class Feed<S extends Feed.Subscriber> {
     return reading;
   }
 
-  private void forgetCatchUps() {
+  /** Drops the shared catch-up answers: the feed moved, or a rollout of its namespace did. */
+  void forgetCatchUps() {
     caughtUp.clear();
     caughtUpBytes = 0;
   }

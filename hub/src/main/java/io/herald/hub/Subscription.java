@@ -145,9 +145,12 @@ final class Subscription implements Feed.Subscriber {
    * (read the database instead) when none is left or one of them was withdrawn by a rollback.
    */
   private List<RevisionBus.Frame> gated(List<RevisionBus.Frame> frames) {
-    if (frames == null || conn.fanout.rolloutRegistry.active(feed.namespace) == null
-        && !conn.fanout.rolloutRegistry.withdrawn(feed.namespace, frames.get(0).version())) {
-      return frames;
+    if (frames == null) {
+      return null;
+    }
+    if (conn.fanout.rolloutRegistry.active(feed.namespace) == null
+        && frames.stream().noneMatch(f -> conn.fanout.rolloutRegistry.withdrawn(feed.namespace, f.version()))) {
+      return frames; // a withdrawn version may sit anywhere in the list, not only first
     }
     long limit = limit();
     List<RevisionBus.Frame> out = new java.util.ArrayList<>();
@@ -199,7 +202,8 @@ final class Subscription implements Feed.Subscriber {
     // short of the head), and so does one on the stable side of a rolled-back version (a shared
     // answer from before the rollback could carry the withdrawn version).
     long limit = limit();
-    boolean own = limit != Long.MAX_VALUE || conn.fanout.rolloutRegistry.withdrawn(feed.namespace, since + 1);
+    boolean own = limit != Long.MAX_VALUE || conn.fanout.rolloutRegistry.withdrawn(feed.namespace, since + 1)
+        || conn.fanout.rolloutRegistry.withdrawn(feed.namespace, feed.known());
     (own ? readCatchUp(since, limit) : feed.catchUp(since, () -> readCatchUp(since, limit)))
         .onComplete(ar -> {
       reading = false;
