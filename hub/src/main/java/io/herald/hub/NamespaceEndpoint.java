@@ -149,15 +149,7 @@ final class NamespaceEndpoint {
             ctx.response().setStatusCode(304).putHeader("ETag", ifNoneMatch).end();
             return;
           }
-          String etag = etag(s.version());
-          ctx.response().putHeader("ETag", etag);
-          if (etag.equals(ifNoneMatch)) {
-            ctx.response().setStatusCode(304).end();
-            return;
-          }
-          String digest = ContentDigest.of(s.entries());
-          ctx.response().putHeader("X-Herald-Digest", digest);
-          ctx.json(Payloads.snapshot(s).put("digest", digest));
+          answerSnapshot(ctx, s, ifNoneMatch, null);
         })
         .onFailure(ctx::fail);
   }
@@ -171,17 +163,23 @@ final class NamespaceEndpoint {
         .compose(limit -> limit == Long.MAX_VALUE ? store.snapshot(ns) : store.snapshot(ns, limit))
         .onSuccess(s -> {
           httpClients.pulled(ctx, ns, clientId);
-          String etag = etag(s.version());
-          ctx.response().putHeader("ETag", etag);
-          if (etag.equals(ifNoneMatch)) {
-            ctx.response().setStatusCode(304).end();
-            return;
-          }
-          String digest = ContentDigest.of(s.entries());
-          ctx.response().putHeader("X-Herald-Digest", digest);
-          ctx.json(Payloads.snapshot(s).put("digest", digest).put("rollout", RolloutsEndpoint.summary(r)));
+          answerSnapshot(ctx, s, ifNoneMatch, RolloutsEndpoint.summary(r));
         })
         .onFailure(ctx::fail);
+  }
+
+  /** A snapshot with its ETag and digest, or 304 when it is the version the client names; {@code rollout} when one runs. */
+  private static void answerSnapshot(RoutingContext ctx, Snapshot s, String ifNoneMatch, JsonObject rollout) {
+    String etag = etag(s.version());
+    ctx.response().putHeader("ETag", etag);
+    if (etag.equals(ifNoneMatch)) {
+      ctx.response().setStatusCode(304).end();
+      return;
+    }
+    String digest = ContentDigest.of(s.entries());
+    ctx.response().putHeader("X-Herald-Digest", digest);
+    JsonObject body = Payloads.snapshot(s).put("digest", digest);
+    ctx.json(rollout == null ? body : body.put("rollout", rollout));
   }
 
   private void getEntry(RoutingContext ctx) {

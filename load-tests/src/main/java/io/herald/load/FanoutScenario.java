@@ -438,12 +438,13 @@ final class FanoutScenario {
       long version = HubHttp.put(http, target.token(), "bench.fanout", "k", -w, ROLLOUT_PLAN)
           .map(r -> r.getLong("version")).await(30, TimeUnit.SECONDS);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (fans.receipts().receivedLate(version - base + slots) < clients && System.nanoTime() < deadline) {
+      long slot = version - base + slots; // FanoutClients counts versions from v0, base is v0 + slots
+      while (fans.receipts().receivedLate(slot) < clients && System.nanoTime() < deadline) {
         Thread.sleep(2);
       }
-      long lastAt = fans.receipts().lastLateReceipt(version - base + slots);
-      last[w - 1] = fans.receipts().receivedLate(version - base + slots) < clients ? Double.NaN : (lastAt - sent) / 1e6;
-      JsonObject acks = get(http, target.token(), "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=60s")
+      long lastAt = fans.receipts().lastLateReceipt(slot);
+      last[w - 1] = fans.receipts().receivedLate(slot) < clients ? Double.NaN : (lastAt - sent) / 1e6;
+      JsonObject acks = HubHttp.get(http, target.token(), "/v1/namespaces/bench.fanout/versions/" + version + "/acks?wait=60s")
           .await(70, TimeUnit.SECONDS);
       JsonObject rollout = acks.getJsonObject("rollout");
       completed[w - 1] = rollout != null && "completed".equals(rollout.getString("state"))
@@ -454,12 +455,6 @@ final class FanoutScenario {
     }
     return new JsonObject().put("plan", ROLLOUT_PLAN).put("writes", n)
         .put("median_last_ms", median(last)).put("median_completed_ms", median(completed));
-  }
-
-  private static Future<JsonObject> get(HttpClient http, String token, String uri) {
-    return http.request(new RequestOptions().setMethod(HttpMethod.GET).setURI(uri).setIdleTimeout(60_000)
-            .putHeader("Authorization", "Bearer " + token))
-        .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject());
   }
 
   /** Hub heap used after a full GC (jcmd) and RSS, from the process itself. */

@@ -39,8 +39,12 @@ final class HubHttp {
    * subscribed client's ack is durable or after 30 s.
    */
   static Future<JsonObject> acks(HttpClient http, String token, String ns, long version) {
-    return http.request(new RequestOptions().setMethod(HttpMethod.GET).setIdleTimeout(60_000)
-            .setURI("/v1/namespaces/" + ns + "/versions/" + version + "/acks?wait=30s&clients=none")
+    return get(http, token, "/v1/namespaces/" + ns + "/versions/" + version + "/acks?wait=30s&clients=none");
+  }
+
+  /** A GET's JSON body, whatever its status; waits up to 60 s for the answer (long polls). */
+  static Future<JsonObject> get(HttpClient http, String token, String uri) {
+    return http.request(new RequestOptions().setMethod(HttpMethod.GET).setURI(uri).setIdleTimeout(60_000)
             .putHeader("Authorization", "Bearer " + token))
         .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject());
   }

@@ -1,6 +1,5 @@
 package io.herald.load;
 
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * W writers, each with one request in flight, over K namespaces for a fixed time: durable
@@ -58,15 +56,12 @@ final class ThroughputScenario {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     try {
       HttpClient http = client(vertx, hub, writers);
-      Histogram latency = new Histogram(60_000_000L, 3);
-      AtomicLong done = new AtomicLong();
-      AtomicLong failed = new AtomicLong();
       GeneratorLoad load = GeneratorLoad.watch(vertx);
-      measure(vertx, http, token, "bench.tp.", -1, writers, namespaces, warmupSeconds, seconds, latency, done, failed);
+      ClosedLoop.Result r = writes(vertx, http, token, "bench.tp.", -1, writers, namespaces, warmupSeconds, seconds);
       JsonObject generator = load.phase();
       load.close();
       System.out.println(GeneratorLoad.describe(generator));
-      double rate = done.get() / (double) seconds;
+      Histogram latency = r.latency();
       JsonObject report = new JsonObject()
           .put("scenario", "throughput")
           .put("date", Instant.now().toString())
@@ -74,8 +69,9 @@ final class ThroughputScenario {
           .put("command", "java -jar load-tests/target/herald-load.jar throughput --writers " + writers
               + " --namespaces " + namespaces + " --seconds " + seconds)
           .put("writers", writers).put("namespaces", namespaces).put("seconds", seconds)
-          .put("revisions_per_second", Math.round(rate))
-          .put("failed", failed.get())
+          .put("revisions_per_second", r.perSecond())
+          .put("failed", r.failed())
+          .put("first_failure", r.firstFailure())
           .put("write_latency", Report.percentiles(latency))
           .put("generator", generator);
       publish("throughput", report, "write latency, " + writers + " writers over " + namespaces + " namespaces",
@@ -135,13 +131,12 @@ final class ThroughputScenario {
       for (int round = 0; round < rounds; round++) {
         for (String prefix : new String[] {"bench.plain.", "bench.schema."}) {
           boolean withSchema = prefix.equals("bench.schema.");
-          AtomicLong done = new AtomicLong();
-          AtomicLong failures = new AtomicLong();
-          measure(vertx, http, token, prefix, SCHEMA_KEYS, writers, namespaces, warmupSeconds, seconds,
-              withSchema ? checkedLatency : plainLatency, done, failures);
-          long rate = Math.round(done.get() / (double) seconds);
+          ClosedLoop.Result r = writes(vertx, http, token, prefix, SCHEMA_KEYS, writers, namespaces, warmupSeconds,
+              seconds);
+          (withSchema ? checkedLatency : plainLatency).add(r.latency());
+          long rate = r.perSecond();
           (withSchema ? checked : plain).add(rate);
-          failed += failures.get();
+          failed += r.failed();
           System.out.println("round " + (round + 1) + (withSchema ? " with schema: " : " without schema: ") + rate
               + " rev/s");
         }
@@ -189,27 +184,6 @@ final class ThroughputScenario {
         .setDefaultPort(url.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(writers));
   }
 
-  /** W writers for warm-up plus {@code seconds}; counts and times the writes sent after the warm-up. */
-  private static void measure(Vertx vertx, HttpClient http, String token, String prefix, int keys, int writers,
-                              int namespaces, int warmupSeconds, int seconds, Histogram latency, AtomicLong done,
-                              AtomicLong failed) throws java.util.concurrent.TimeoutException {
-    long start = System.nanoTime();
-    long measureFrom = start + TimeUnit.SECONDS.toNanos(warmupSeconds);
-    long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
-    Promise<Void> finished = Promise.promise();
-    AtomicLong running = new AtomicLong(writers);
-    for (int w = 0; w < writers; w++) {
-      int writer = w;
-      vertx.runOnContext(v -> loop(http, token, prefix, keys, writer, namespaces, measureFrom, end, latency, done,
-          failed, () -> {
-            if (running.decrementAndGet() == 0) {
-              finished.complete();
-            }
-          }));
-    }
-    finished.future().await(seconds + warmupSeconds + 60, TimeUnit.SECONDS);
-  }
-
   private static long median(List<Long> values) {
     List<Long> sorted = new ArrayList<>(values);
     sorted.sort(null);
@@ -228,31 +202,14 @@ final class ThroughputScenario {
         .await(60, TimeUnit.SECONDS);
   }
 
-  /** {@code keys} > 0: write one of the keys k0 … k(keys-1) at random; otherwise the writer's own key. */
-  private static void loop(HttpClient http, String token, String prefix, int keys, int writer, int namespaces,
-                           long measureFrom, long end,
-                           Histogram latency, AtomicLong done, AtomicLong failed, Runnable stopped) {
-    long now = System.nanoTime();
-    if (now >= end) {
-      stopped.run();
-      return;
-    }
-    String ns = prefix + ThreadLocalRandom.current().nextInt(namespaces);
-    String key = keys > 0 ? "k" + ThreadLocalRandom.current().nextInt(keys) : "w" + writer;
-    HubHttp.put(http, token, ns, key, now)
-        .onComplete(ar -> {
-          long t = System.nanoTime();
-          if (ar.succeeded()) {
-            if (now >= measureFrom) {
-              done.incrementAndGet();
-              synchronized (latency) {
-                latency.recordValue((t - now) / 1000);
-              }
-            }
-          } else if (now >= measureFrom) {
-            failed.incrementAndGet();
-          }
-          loop(http, token, prefix, keys, writer, namespaces, measureFrom, end, latency, done, failed, stopped);
-        });
+  /**
+   * W writers for warm-up plus {@code seconds}, each write to a random namespace of the set:
+   * {@code keys} > 0 puts one of the keys k0 … k(keys-1) at random, otherwise the writer's own key.
+   */
+  private static ClosedLoop.Result writes(Vertx vertx, HttpClient http, String token, String prefix, int keys,
+                                          int writers, int namespaces, int warmupSeconds, int seconds) throws Exception {
+    return ClosedLoop.run(vertx, writers, warmupSeconds, seconds, writer -> HubHttp.put(http, token,
+        prefix + ThreadLocalRandom.current().nextInt(namespaces),
+        keys > 0 ? "k" + ThreadLocalRandom.current().nextInt(keys) : "w" + writer, System.nanoTime()));
   }
 }
