@@ -111,7 +111,8 @@ public final class ConfigStore {
 
   /**
    * Appends several revisions, of one namespace or many, in one statement and one transaction
-   * (group commit, migration V8): each gets its own consecutive version and its own outcome, in
+   * (group commit, migration V12; V8's subtransaction per write only when PostgreSQL refuses the
+   * data of one of them): each gets its own consecutive version and its own outcome, in
    * order. A write that fails for its own reasons (a stale expected version, a missing key, data
    * PostgreSQL refuses) fails alone and its batch-mates commit; any other failure (the database
    * unreachable, a deadlock) fails the returned future, and none of the batch is committed.
@@ -133,6 +134,60 @@ public final class ConfigStore {
     if (n == 0) {
       return Future.succeededFuture(List.of());
     }
+    Integer[] counts = new Integer[n];
+    int total = 0;
+    for (int i = 0; i < n; i++) {
+      List<Change> changes = appends.get(i).changes();
+      counts[i] = changes == null ? 0 : changes.size();
+      total += counts[i];
+    }
+    String[] keys = new String[total];
+    String[] ops = new String[total];
+    String[] values = new String[total];
+    int at = 0;
+    for (Append a : appends) {
+      if (a.changes() == null) {
+        continue;
+      }
+      for (Change c : a.changes()) {
+        keys[at] = c.key();
+        ops[at] = c.op().wire();
+        values[at] = c.op() == Change.Op.PUT ? Json.encode(c.value()) : null;
+        at++;
+      }
+    }
+    Tuple params = batchColumns(appends, schemaVersions, false)
+        .addArrayOfInteger(counts).addArrayOfString(keys).addArrayOfString(ops).addArrayOfString(values);
+    return pool.preparedQuery(Sql.APPEND_BATCH).execute(params)
+        .map(rows -> outcomes(appends, rows))
+        .recover(failure -> refusedData(failure) ? appendEach(appends, schemaVersions) : Sql.translated(failure));
+  }
+
+  /** Data PostgreSQL refused (classes 22 and 23): one write of the batch is bad, the batch is not. */
+  private static boolean refusedData(Throwable failure) {
+    if (!(failure instanceof io.vertx.pgclient.PgException pg) || pg.getSqlState() == null) {
+      return false;
+    }
+    return pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23");
+  }
+
+  /**
+   * The batch through herald_append_many (V9): a subtransaction per write, so a write whose data
+   * PostgreSQL refuses fails alone. Only after {@link Sql#APPEND_BATCH} refused the batch as a whole.
+   */
+  private Future<List<Future<Revision>>> appendEach(List<Append> appends, List<Long> schemaVersions) {
+    return pool.preparedQuery(Sql.APPEND_MANY).execute(batchColumns(appends, schemaVersions, true))
+        .map(rows -> outcomes(appends, rows))
+        .recover(Sql::translated);
+  }
+
+  /**
+   * The per-write parameters both batch functions take: namespaces, expected versions, authors,
+   * messages, then (herald_append_many only) each write's changes as one JSON object, then
+   * rollback targets, digests and schema versions.
+   */
+  private static Tuple batchColumns(List<Append> appends, List<Long> schemaVersions, boolean changesAsJson) {
+    int n = appends.size();
     String[] ns = new String[n];
     Long[] expected = new Long[n];
     String[] authors = new String[n];
@@ -147,35 +202,39 @@ public final class ConfigStore {
       expected[i] = a.expectedVersion();
       authors[i] = a.author();
       messages[i] = a.message();
-      changes[i] = a.changes() == null ? null : changeArrays(a.changes());
+      changes[i] = a.changes() == null || !changesAsJson ? null : changeArrays(a.changes());
       rollbackTo[i] = a.rollbackTo();
       digests[i] = a.changesSha256() == null ? null : io.vertx.core.buffer.Buffer.buffer(a.changesSha256());
       schemas[i] = schemaVersions == null ? null : schemaVersions.get(i);
     }
     Tuple params = Tuple.tuple().addArrayOfString(ns).addArrayOfLong(expected).addArrayOfString(authors)
-        .addArrayOfString(messages).addArrayOfJsonObject(changes).addArrayOfLong(rollbackTo).addArrayOfBuffer(digests)
-        .addArrayOfLong(schemas);
-    return pool.preparedQuery(Sql.APPEND_MANY).execute(params)
-        .<List<Future<Revision>>>map(rows -> {
-          List<Future<Revision>> out = new ArrayList<>(n);
-          for (Row r : rows) {
-            Append a = appends.get(r.getInteger("o_index") - 1);
-            String state = r.getString("o_state");
-            if (state != null) {
-              out.add(Future.failedFuture(Sql.translate(new io.vertx.pgclient.PgException(
-                  "herald_append failed with " + state, "ERROR", state, r.getString("o_detail")), a.call())));
-              continue;
-            }
-            long version = r.getLong("o_version");
-            List<Change> applied = a.changes() != null ? a.changes()
-                : changes(r.getArrayOfStrings("o_keys"), r.getArrayOfStrings("o_ops"), r.getArrayOfStrings("o_values"));
-            String kind = a.rollbackTo() == null ? KIND_WRITE : KIND_ROLLBACK;
-            RevisionInfo info = new RevisionInfo(a.namespace(), version, version - 1, kind, a.rollbackTo(),
-                a.author(), a.message(), applied.size(), r.getOffsetDateTime("o_created_at"));
-            out.add(Future.succeededFuture(new Revision(info, applied)));
-          }
-          return out;
-        }).recover(Sql::translated);
+        .addArrayOfString(messages);
+    if (changesAsJson) {
+      params.addArrayOfJsonObject(changes);
+    }
+    return params.addArrayOfLong(rollbackTo).addArrayOfBuffer(digests).addArrayOfLong(schemas);
+  }
+
+  /** One outcome per append, in order, from herald_append_batch's or herald_append_many's rows. */
+  private static List<Future<Revision>> outcomes(List<Append> appends, io.vertx.sqlclient.RowSet<Row> rows) {
+    List<Future<Revision>> out = new ArrayList<>(appends.size());
+    for (Row r : rows) {
+      Append a = appends.get(r.getInteger("o_index") - 1);
+      String state = r.getString("o_state");
+      if (state != null) {
+        out.add(Future.failedFuture(Sql.translate(new io.vertx.pgclient.PgException(
+            "herald_append failed with " + state, "ERROR", state, r.getString("o_detail")), a.call())));
+        continue;
+      }
+      long version = r.getLong("o_version");
+      List<Change> applied = a.changes() != null ? a.changes()
+          : changes(r.getArrayOfStrings("o_keys"), r.getArrayOfStrings("o_ops"), r.getArrayOfStrings("o_values"));
+      String kind = a.rollbackTo() == null ? KIND_WRITE : KIND_ROLLBACK;
+      RevisionInfo info = new RevisionInfo(a.namespace(), version, version - 1, kind, a.rollbackTo(),
+          a.author(), a.message(), applied.size(), r.getOffsetDateTime("o_created_at"));
+      out.add(Future.succeededFuture(new Revision(info, applied)));
+    }
+    return out;
   }
 
   /** Returns an append with another expected version (the head a validated write was judged on). */

@@ -32,6 +32,17 @@ final class Sql {
                               $8::bigint[])
       ORDER BY o_index""";
 
+  /**
+   * Group commit without a subtransaction per write (V12); the changes of all writes concatenated
+   * in $9..$11, write i owning $8[i] of them. Anything PostgreSQL refuses fails the whole statement:
+   * then send the batch to {@link #APPEND_MANY}, which fails the culprit alone.
+   */
+  static final String APPEND_BATCH = """
+      SELECT o_index, o_version, o_created_at, o_keys, o_ops, o_values, o_state, o_detail
+      FROM herald_append_batch($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bytea[],
+                               $7::bigint[], $8::int[], $9::text[], $10::text[], $11::text[])
+      ORDER BY o_index""";
+
   /** Locks the head rows of the namespaces in $1 (those that exist): their head and schema state (V9). */
   static final String LOCK_HEADS = """
       SELECT name, head, schema_version, has_schema FROM namespaces

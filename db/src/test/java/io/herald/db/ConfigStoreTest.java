@@ -349,6 +349,92 @@ class ConfigStoreTest {
   }
 
   @Test
+  @DisplayName("a batch answers on its own, without a subtransaction per write: each write sees the ones before it")
+  void groupCommitFastPath() {
+    String ns = "store.fast";
+    store.append(ns, List.of(Change.put("a", 1)), null, "admin", "").await();
+    // With herald_append_many out of reach, only herald_append_batch (V12) can answer this batch.
+    pool.query("ALTER FUNCTION herald_append_many(text[], bigint[], text[], text[], jsonb[], bigint[], bytea[], bigint[]) "
+        + "RENAME TO herald_append_many_away").execute().await();
+    List<Future<Revision>> outcomes;
+    try {
+      outcomes = store.appendAll(List.of(
+          ConfigStore.Append.write(ns, List.of(Change.put("a", 2)), 1L, "w1", "ok at 1"),
+          ConfigStore.Append.write(ns, List.of(Change.put("b", 1)), 1L, "w2", "stale: the head is 2 by now"),
+          ConfigStore.Append.write(ns, List.of(Change.delete("a")), null, "w3", "deletes what w1 put"),
+          ConfigStore.Append.write(ns, List.of(Change.delete("a")), null, "w4", "a is gone since w3"),
+          ConfigStore.Append.write("store.fast.never", List.of(Change.put("x", 1)), 3L, "w5", "a new namespace is at 0"),
+          ConfigStore.Append.write(ns, ConfigStore.inKeyOrder(List.of(Change.put("c", 1), Change.put("a", 5))), 3L, "w6",
+              "ok at 3"),
+          ConfigStore.Append.rollback(ns, 2, 4L, "w7", "back to {a: 2}: reads w1..w6"),
+          ConfigStore.Append.write(ns, List.of(Change.put("d", 1)), 5L, "w8", "ok at 5"),
+          ConfigStore.Append.write("store.fast.new", List.of(Change.put("y", "z")), 0L, "w9", "creates it"),
+          ConfigStore.Append.write(ns, List.of(Change.put("a", "bad")), null, "w10",
+              "judged against schema 7, which it does not have"),
+          ConfigStore.Append.write(ns, List.of(Change.put("a", 9)), 6L, "w11", "no schema, none in force")),
+          java.util.Arrays.asList(null, null, null, null, null, null, null, null, null, 7L, null)).await();
+    } finally {
+      pool.query("ALTER FUNCTION herald_append_many_away(text[], bigint[], text[], text[], jsonb[], bigint[], bytea[], "
+          + "bigint[]) RENAME TO herald_append_many").execute().await();
+    }
+    assertEquals(11, outcomes.size());
+    assertEquals(2, outcomes.get(0).result().version());
+    assertEquals(2, ((StoreException.VersionConflict) outcomes.get(1).cause()).head);
+    assertEquals(3, outcomes.get(2).result().version());
+    assertEquals("namespace 'store.fast' has no key 'a'", outcomes.get(3).cause().getMessage());
+    assertEquals(0, ((StoreException.VersionConflict) outcomes.get(4).cause()).head);
+    assertEquals(4, outcomes.get(5).result().version());
+    Revision rollback = outcomes.get(6).result();
+    assertEquals(5, rollback.version());
+    assertEquals(List.of(Change.put("a", 2), Change.delete("c")), rollback.changes());
+    assertEquals(6, outcomes.get(7).result().version());
+    assertEquals(1, outcomes.get(8).result().version());
+    assertInstanceOf(StoreException.SchemaPresent.class, outcomes.get(9).cause());
+    assertEquals(7, outcomes.get(10).result().version());
+    assertEquals(7, store.head(ns).await());
+    assertEquals(Map.of("a", 9, "d", 1), store.snapshot(ns).await().entries());
+    assertEquals(Map.of("a", 2), store.snapshot(ns, 5).await().entries());
+    assertEquals(List.of(Change.delete("a")), store.revision(ns, 3).await().changes());
+    assertEquals("rollback", store.revision(ns, 5).await().info().kind());
+    assertEquals(Map.of("y", "z"), store.snapshot("store.fast.new").await().entries());
+    assertEquals(0L, pool.query("SELECT count(*) FROM namespaces WHERE name = 'store.fast.never'").execute().await()
+        .iterator().next().getLong(0), "a namespace whose only write failed does not come into being");
+  }
+
+  @Test
+  @DisplayName("64 concurrent writers on one namespace: versions 1..N without a gap, each answer its own revision")
+  void groupCommitConcurrent() {
+    String ns = "store.batch.concurrent";
+    List<Future<List<Future<Revision>>>> calls = new ArrayList<>();
+    for (int w = 0; w < 64; w++) {
+      List<ConfigStore.Append> batch = new ArrayList<>();
+      for (int j = 0; j < 4; j++) {
+        batch.add(ConfigStore.Append.write(ns, List.of(Change.put("k" + w, j)), null, "writer-" + w, w + "/" + j));
+      }
+      calls.add(store.appendAll(batch));
+    }
+    Future.all(calls).await();
+    java.util.Set<Long> versions = new java.util.TreeSet<>();
+    for (int w = 0; w < 64; w++) {
+      List<Future<Revision>> outcomes = calls.get(w).result();
+      long previous = 0;
+      for (int j = 0; j < 4; j++) {
+        Revision r = outcomes.get(j).result();
+        assertTrue(r.version() > previous, "a writer's batch keeps its order");
+        previous = r.version();
+        assertTrue(versions.add(r.version()), "version " + r.version() + " answered twice");
+        Revision stored = store.revision(ns, r.version()).await();
+        assertEquals(w + "/" + j, stored.info().message());
+        assertEquals(List.of(Change.put("k" + w, j)), stored.changes());
+      }
+    }
+    assertEquals(256, versions.size());
+    assertEquals(1L, versions.iterator().next());
+    assertEquals(256L, ((java.util.TreeSet<Long>) versions).last());
+    assertEquals(256, store.head(ns).await());
+  }
+
+  @Test
   @DisplayName("a failure of the batch itself (not of one write) commits none of it")
   void groupCommitAllOrNothing() {
     String ns = "store.batch.boom";
