@@ -27,8 +27,8 @@ import java.util.function.BiFunction;
  * Every write and rollback goes through it, and is judged against its namespace's schema on the
  * state after it, atomically with its append (issue #16).
  *
- * <p>Writes to namespaces this event loop believes to have no schema go out as before, group
- * committed ({@link WriteBatcher}), marked "not validated"; the database refuses such a write
+ * <p>Writes to namespaces this event loop believes to have no schema go out group committed
+ * ({@link WriteBatcher}) by the namespace's owner (below), marked "not validated"; the database refuses such a write
  * alone if the namespace has a schema after all (migration V9, checked with the head row
  * locked). Those, and writes to namespaces known to have a schema, go to the namespace's
  * <em>owner</em>: one event loop of the hub per namespace (by hash), which keeps the namespace's
@@ -130,13 +130,34 @@ final class SchemaGate {
     if (withSchema.contains(a.namespace())) {
       return validated(a);
     }
-    return fast.submit(a).recover(e -> {
+    return unvalidated(a).recover(e -> {
       if (e instanceof StoreException.SchemaPresent) {
         withSchema.add(a.namespace());
         return validated(a);
       }
       return Future.failedFuture(e);
     });
+  }
+
+  /**
+   * Group commits {@code a} unvalidated on its namespace owner's event loop, and hands the outcome
+   * back to this one. So all writes of one namespace on this hub form one batch stream: a hot
+   * namespace takes its head lock once per batch instead of once per event loop and batch, and
+   * its batches are as large as the load makes them (measured: 32 writers on one namespace).
+   */
+  private Future<Revision> unvalidated(ConfigStore.Append a) {
+    SchemaGate owner = owners.owner(a.namespace());
+    if (owner == null) {
+      return Future.failedFuture(new StoreException.Unavailable(new IllegalStateException("the hub is stopping")));
+    }
+    if (owner == this) {
+      return fast.submit(a);
+    }
+    Context caller = Vertx.currentContext();
+    Promise<Revision> answer = Promise.promise();
+    owner.context.runOnContext(v -> owner.fast.submit(a)
+        .onComplete(ar -> caller.runOnContext(x -> answer.handle(ar))));
+    return answer.future();
   }
 
   /** Hands {@code a} to its namespace's owner, and its outcome back to this event loop. */

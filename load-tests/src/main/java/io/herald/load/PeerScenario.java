@@ -47,7 +47,9 @@ final class PeerScenario {
   }
 
   void run() throws Exception {
-    List<Integer> sizes = Arrays.stream(opts.getOrDefault("sizes", "1000,5000,10000").split(","))
+    // "--sizes none": the write throughput part only.
+    String sizesOpt = opts.getOrDefault("sizes", "1000,5000,10000");
+    List<Integer> sizes = sizesOpt.equals("none") ? List.of() : Arrays.stream(sizesOpt.split(","))
         .map(s -> Integer.parseInt(s.trim())).toList();
     int writes = Integer.parseInt(opts.getOrDefault("writes", "20"));
     long spacingMs = Long.parseLong(opts.getOrDefault("spacing-ms", "500"));
@@ -63,8 +65,7 @@ final class PeerScenario {
         .put("scenario", "peer")
         .put("date", Instant.now().toString())
         .put("machine", Report.machine())
-        .put("command", "java -jar load-tests/target/herald-load.jar peer --sizes "
-            + String.join(",", sizes.stream().map(String::valueOf).toList()) + " --writes " + writes
+        .put("command", "java -jar load-tests/target/herald-load.jar peer --sizes " + sizesOpt + " --writes " + writes
             + " --spacing-ms " + spacingMs + " --write-seconds " + writeSeconds + " --warmup-seconds " + warmupSeconds
             + " --warmup-clients " + warmupClients)
         .put("etcd", EtcdProcess.version() + ", one member on loopback, default settings (WAL fsync per commit)")
@@ -82,7 +83,7 @@ final class PeerScenario {
           .setDefaultPort(hubUrl.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(SPREAD + 8));
       Servers servers = new Servers(vertx, load, etcd, etcdAddress, etcdWriter, hub, http);
       int phase = 0;
-      if (warmupClients > 0) {
+      if (warmupClients > 0 && !sizes.isEmpty()) {
         // Both servers' code paths warmed (the hub's JIT above all) before anything is counted.
         System.out.println("warm-up, not counted: " + warmupClients + " clients, 10 writes, each server variant");
         servers.etcdFanout("warmup", warmupClients, 10, 50, phase++);
@@ -104,6 +105,11 @@ final class PeerScenario {
       }
       report.put("fanout", fanout);
       JsonArray throughput = new JsonArray();
+      // The write path warmed on both servers (a fresh hub's JIT above all: one writer alone makes
+      // too few requests in a row's warm-up to get it compiled) before anything is counted.
+      System.out.println("warm-up, not counted: " + SPREAD + " writers for 5 s, each server");
+      servers.etcdThroughput(SPREAD, true, 0, 5);
+      servers.heraldThroughput(SPREAD, true, 0, 5);
       for (int writers : new int[] {1, SPREAD}) {
         for (boolean spread : new boolean[] {false, true}) {
           JsonObject row = new JsonObject().put("writers", writers).put("keys_or_namespaces", spread ? SPREAD : 1);
