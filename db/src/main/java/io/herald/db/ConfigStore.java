@@ -83,10 +83,12 @@ public final class ConfigStore {
 
   /**
    * One write (its changes, and optionally the SHA-256 of them as the hub publishes them) or
-   * rollback (its target version) to append.
+   * rollback (its target version) to append. {@code rolloutId}: the progressive rollout the
+   * revision belongs to (its staged version, or its rollback to stable), null for any other; while
+   * a namespace has an unfinished rollout only that rollout's revisions commit (V12, HR413).
    */
   public record Append(String namespace, List<Change> changes, Long expectedVersion, Long rollbackTo,
-                       String author, String message, byte[] changesSha256) {
+                       String author, String message, byte[] changesSha256, Long rolloutId) {
 
     public static Append write(String namespace, List<Change> changes, Long expectedVersion, String author,
                                String message) {
@@ -96,12 +98,18 @@ public final class ConfigStore {
     public static Append write(String namespace, List<Change> changes, Long expectedVersion, String author,
                                String message, byte[] changesSha256) {
       return new Append(namespace, inKeyOrder(changes), expectedVersion, null, author,
-          message == null ? "" : message, changesSha256);
+          message == null ? "" : message, changesSha256, null);
     }
 
     public static Append rollback(String namespace, long toVersion, Long expectedVersion, String author,
                                   String message) {
-      return new Append(namespace, null, expectedVersion, toVersion, author, message == null ? "" : message, null);
+      return new Append(namespace, null, expectedVersion, toVersion, author, message == null ? "" : message, null,
+          null);
+    }
+
+    /** This append as a revision of rollout {@code id} (null: of none). */
+    public Append inRollout(Long id) {
+      return new Append(namespace, changes, expectedVersion, rollbackTo, author, message, changesSha256, id);
     }
 
     Sql.AppendCall call() {
@@ -111,8 +119,8 @@ public final class ConfigStore {
 
   /**
    * Appends several revisions, of one namespace or many, in one statement and one transaction
-   * (group commit, migration V12; V8's subtransaction per write only when PostgreSQL refuses the
-   * data of one of them): each gets its own consecutive version and its own outcome, in
+   * (group commit, migration V12; a subtransaction per write only when PostgreSQL refuses the data
+   * of one of them): each gets its own consecutive version and its own outcome, in
    * order. A write that fails for its own reasons (a stale expected version, a missing key, data
    * PostgreSQL refuses) fails alone and its batch-mates commit; any other failure (the database
    * unreachable, a deadlock) fails the returned future, and none of the batch is committed.
@@ -134,11 +142,27 @@ public final class ConfigStore {
     if (n == 0) {
       return Future.succeededFuture(List.of());
     }
+    String[] ns = new String[n];
+    Long[] expected = new Long[n];
+    String[] authors = new String[n];
+    String[] messages = new String[n];
+    Long[] rollbackTo = new Long[n];
+    io.vertx.core.buffer.Buffer[] digests = new io.vertx.core.buffer.Buffer[n];
+    Long[] schemas = new Long[n];
     Integer[] counts = new Integer[n];
+    Long[] rollouts = new Long[n];
     int total = 0;
     for (int i = 0; i < n; i++) {
-      List<Change> changes = appends.get(i).changes();
-      counts[i] = changes == null ? 0 : changes.size();
+      Append a = appends.get(i);
+      ns[i] = a.namespace();
+      expected[i] = a.expectedVersion();
+      authors[i] = a.author();
+      messages[i] = a.message();
+      rollbackTo[i] = a.rollbackTo();
+      digests[i] = a.changesSha256() == null ? null : io.vertx.core.buffer.Buffer.buffer(a.changesSha256());
+      schemas[i] = schemaVersions == null ? null : schemaVersions.get(i);
+      counts[i] = a.changes() == null ? 0 : a.changes().size();
+      rollouts[i] = a.rolloutId();
       total += counts[i];
     }
     String[] keys = new String[total];
@@ -156,11 +180,17 @@ public final class ConfigStore {
         at++;
       }
     }
-    Tuple params = batchColumns(appends, schemaVersions, false)
-        .addArrayOfInteger(counts).addArrayOfString(keys).addArrayOfString(ops).addArrayOfString(values);
+    Tuple params = Tuple.tuple().addArrayOfString(ns).addArrayOfLong(expected).addArrayOfString(authors)
+        .addArrayOfString(messages).addArrayOfLong(rollbackTo).addArrayOfBuffer(digests).addArrayOfLong(schemas)
+        .addArrayOfInteger(counts).addArrayOfString(keys).addArrayOfString(ops).addArrayOfString(values)
+        .addArrayOfLong(rollouts);
     return pool.preparedQuery(Sql.APPEND_BATCH).execute(params)
+        .recover(failure -> refusedData(failure)
+            // One write's data is refused, not the batch: each write alone, the culprit fails alone.
+            ? pool.preparedQuery(Sql.APPEND_EACH).execute(params)
+            : Future.failedFuture(failure))
         .map(rows -> outcomes(appends, rows))
-        .recover(failure -> refusedData(failure) ? appendEach(appends, schemaVersions) : Sql.translated(failure));
+        .recover(Sql::translated);
   }
 
   /** Data PostgreSQL refused (classes 22 and 23): one write of the batch is bad, the batch is not. */
@@ -169,50 +199,6 @@ public final class ConfigStore {
       return false;
     }
     return pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23");
-  }
-
-  /**
-   * The batch through herald_append_many (V9): a subtransaction per write, so a write whose data
-   * PostgreSQL refuses fails alone. Only after {@link Sql#APPEND_BATCH} refused the batch as a whole.
-   */
-  private Future<List<Future<Revision>>> appendEach(List<Append> appends, List<Long> schemaVersions) {
-    return pool.preparedQuery(Sql.APPEND_MANY).execute(batchColumns(appends, schemaVersions, true))
-        .map(rows -> outcomes(appends, rows))
-        .recover(Sql::translated);
-  }
-
-  /**
-   * The per-write parameters both batch functions take: namespaces, expected versions, authors,
-   * messages, then (herald_append_many only) each write's changes as one JSON object, then
-   * rollback targets, digests and schema versions.
-   */
-  private static Tuple batchColumns(List<Append> appends, List<Long> schemaVersions, boolean changesAsJson) {
-    int n = appends.size();
-    String[] ns = new String[n];
-    Long[] expected = new Long[n];
-    String[] authors = new String[n];
-    String[] messages = new String[n];
-    JsonObject[] changes = new JsonObject[n];
-    Long[] rollbackTo = new Long[n];
-    io.vertx.core.buffer.Buffer[] digests = new io.vertx.core.buffer.Buffer[n];
-    Long[] schemas = new Long[n];
-    for (int i = 0; i < n; i++) {
-      Append a = appends.get(i);
-      ns[i] = a.namespace();
-      expected[i] = a.expectedVersion();
-      authors[i] = a.author();
-      messages[i] = a.message();
-      changes[i] = a.changes() == null || !changesAsJson ? null : changeArrays(a.changes());
-      rollbackTo[i] = a.rollbackTo();
-      digests[i] = a.changesSha256() == null ? null : io.vertx.core.buffer.Buffer.buffer(a.changesSha256());
-      schemas[i] = schemaVersions == null ? null : schemaVersions.get(i);
-    }
-    Tuple params = Tuple.tuple().addArrayOfString(ns).addArrayOfLong(expected).addArrayOfString(authors)
-        .addArrayOfString(messages);
-    if (changesAsJson) {
-      params.addArrayOfJsonObject(changes);
-    }
-    return params.addArrayOfLong(rollbackTo).addArrayOfBuffer(digests).addArrayOfLong(schemas);
   }
 
   /** One outcome per append, in order, from herald_append_batch's or herald_append_many's rows. */
@@ -240,25 +226,12 @@ public final class ConfigStore {
   /** Returns an append with another expected version (the head a validated write was judged on). */
   public static Append withExpected(Append a, Long expectedVersion) {
     return new Append(a.namespace(), a.changes(), expectedVersion, a.rollbackTo(), a.author(), a.message(),
-        a.changesSha256());
+        a.changesSha256(), a.rolloutId());
   }
 
-  /** At most this many appends in one {@link #appendAll} call (see migration V8). */
+  /** At most this many appends in one {@link #appendAll} call (refused data takes a subtransaction per write, V12). */
   public static final int MAX_BATCH = 64;
 
-
-  /** A write's changes as herald_append_many takes them: keys, ops, and values as JSON text (null for deletes). */
-  private static JsonObject changeArrays(List<Change> sorted) {
-    JsonArray keys = new JsonArray();
-    JsonArray ops = new JsonArray();
-    JsonArray values = new JsonArray();
-    for (Change c : sorted) {
-      keys.add(c.key());
-      ops.add(c.op().wire());
-      values.add(c.op() == Change.Op.PUT ? Json.encode(c.value()) : null);
-    }
-    return new JsonObject().put("k", keys).put("o", ops).put("v", values);
-  }
 
   /** Changes from parallel arrays of keys, ops and JSON values (a rollback's, as herald_append computed them). */
   private static List<Change> changes(String[] keys, String[] ops, String[] values) {

@@ -20,28 +20,20 @@ final class Sql {
   }
 
   /**
-   * Writes and rollbacks, one or many, in one statement (migrations V4, V7, V8): parallel arrays of
-   * namespaces, expected versions, authors, messages, changes ({"k","o","v"} for a write, null for a
-   * rollback), rollback targets, and the SHA-256 of each write's changes as the hub publishes them
-   * (null for a rollback), stored in revision_digests with the revision. One row per append, with
-   * its own outcome.
-   */
-  static final String APPEND_MANY = """
-      SELECT o_index, o_version, o_created_at, o_keys, o_ops, o_values, o_state, o_detail
-      FROM herald_append_many($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[], $7::bytea[],
-                              $8::bigint[])
-      ORDER BY o_index""";
-
-  /**
    * Group commit without a subtransaction per write (V12); the changes of all writes concatenated
-   * in $9..$11, write i owning $8[i] of them. Anything PostgreSQL refuses fails the whole statement:
-   * then send the batch to {@link #APPEND_MANY}, which fails the culprit alone.
+   * in $9..$11, write i owning $8[i] of them; $12 the rollout of each write. Anything PostgreSQL
+   * refuses fails the whole statement: then send the batch to {@link #APPEND_EACH}.
    */
-  static final String APPEND_BATCH = """
-      SELECT o_index, o_version, o_created_at, o_keys, o_ops, o_values, o_state, o_detail
-      FROM herald_append_batch($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bytea[],
-                               $7::bigint[], $8::int[], $9::text[], $10::text[], $11::text[])
-      ORDER BY o_index""";
+  static final String APPEND_BATCH = appendCall("herald_append_batch");
+
+  /** The same batch, each write alone in a subtransaction, so refused data fails its write alone (V12). */
+  static final String APPEND_EACH = appendCall("herald_append_each");
+
+  private static String appendCall(String function) {
+    return "SELECT o_index, o_version, o_created_at, o_keys, o_ops, o_values, o_state, o_detail FROM " + function
+        + "($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bytea[], $7::bigint[], $8::int[], "
+        + "$9::text[], $10::text[], $11::text[], $12::bigint[]) ORDER BY o_index";
+  }
 
   /** Locks the head rows of the namespaces in $1 (those that exist): their head and schema state (V9). */
   static final String LOCK_HEADS = """
@@ -87,6 +79,7 @@ final class Sql {
   static final String NO_REVISIONS = "HR410";
   static final String VERSION_OUT_OF_RANGE = "HR411";
   static final String SCHEMA_PRESENT = "HR412";
+  static final String ROLLOUT_ACTIVE = "HR413";
 
   static final String UNIQUE_VIOLATION = "23505";
 
@@ -313,6 +306,9 @@ final class Sql {
         }
         case SCHEMA_PRESENT -> {
           return new StoreException.SchemaPresent(call.namespace(), Long.parseLong(pg.getDetail()));
+        }
+        case ROLLOUT_ACTIVE -> {
+          return new StoreException.RolloutActive(call.namespace(), Long.parseLong(pg.getDetail()));
         }
         default -> {
           // not one of herald_append's own: a state like any other statement's

@@ -53,6 +53,21 @@ public class StoreException extends RuntimeException {
     }
   }
 
+  /**
+   * The namespace has an unfinished progressive rollout (of {@code version}) and the revision is
+   * not one of it (migration V12): nothing was written.
+   */
+  public static final class RolloutActive extends StoreException {
+    public final String namespace;
+    public final long version;
+
+    public RolloutActive(String namespace, long version) {
+      super("namespace '" + namespace + "' has an unfinished rollout of version " + version);
+      this.namespace = namespace;
+      this.version = version;
+    }
+  }
+
   /** Compare-and-set failed: the caller based its change on an older head. */
   public static final class VersionConflict extends StoreException {
     public final long head;

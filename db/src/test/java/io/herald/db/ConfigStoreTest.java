@@ -353,9 +353,8 @@ class ConfigStoreTest {
   void groupCommitFastPath() {
     String ns = "store.fast";
     store.append(ns, List.of(Change.put("a", 1)), null, "admin", "").await();
-    // With herald_append_many out of reach, only herald_append_batch (V12) can answer this batch.
-    pool.query("ALTER FUNCTION herald_append_many(text[], bigint[], text[], text[], jsonb[], bigint[], bytea[], bigint[]) "
-        + "RENAME TO herald_append_many_away").execute().await();
+    // With herald_append_each out of reach, only herald_append_batch (V12) can answer this batch.
+    pool.query("ALTER FUNCTION herald_append_each RENAME TO herald_append_each_away").execute().await();
     List<Future<Revision>> outcomes;
     try {
       outcomes = store.appendAll(List.of(
@@ -374,8 +373,7 @@ class ConfigStoreTest {
           ConfigStore.Append.write(ns, List.of(Change.put("a", 9)), 6L, "w11", "no schema, none in force")),
           java.util.Arrays.asList(null, null, null, null, null, null, null, null, null, 7L, null)).await();
     } finally {
-      pool.query("ALTER FUNCTION herald_append_many_away(text[], bigint[], text[], text[], jsonb[], bigint[], bytea[], "
-          + "bigint[]) RENAME TO herald_append_many").execute().await();
+      pool.query("ALTER FUNCTION herald_append_each_away RENAME TO herald_append_each").execute().await();
     }
     assertEquals(11, outcomes.size());
     assertEquals(2, outcomes.get(0).result().version());
@@ -399,6 +397,36 @@ class ConfigStoreTest {
     assertEquals(Map.of("y", "z"), store.snapshot("store.fast.new").await().entries());
     assertEquals(0L, pool.query("SELECT count(*) FROM namespaces WHERE name = 'store.fast.never'").execute().await()
         .iterator().next().getLong(0), "a namespace whose only write failed does not come into being");
+  }
+
+  @Test
+  @DisplayName("while a namespace has an unfinished rollout only that rollout's revisions commit, refused data or not")
+  void rolloutOnlyWrites() {
+    String ns = "store.rollout";
+    store.append(ns, List.of(Change.put("a", 1)), null, "admin", "").await();
+    RolloutStore rollouts = new RolloutStore(pool);
+    RolloutStore.Rollout r = rollouts.start(ns, 2, 1, new io.vertx.core.json.JsonObject().put("steps",
+        new io.vertx.core.json.JsonArray()), "admin").await();
+    for (boolean withRefusedData : new boolean[] {false, true}) {
+      List<ConfigStore.Append> batch = new ArrayList<>(List.of(
+          ConfigStore.Append.write(ns, List.of(Change.put("a", 2)), null, "another node", "unaware of the rollout")));
+      if (withRefusedData) {
+        // Refused data sends the batch through herald_append_each: the same check there.
+        batch.add(ConfigStore.Append.write("store.rollout.other", List.of(Change.put("b", "\u0000")), null, "w", ""));
+      }
+      List<Future<Revision>> outcomes = store.appendAll(batch).await();
+      StoreException.RolloutActive refused = (StoreException.RolloutActive) outcomes.get(0).cause();
+      assertEquals(2, refused.version);
+    }
+    assertEquals(1, store.head(ns).await(), "no plain write got in");
+    Revision staged = store.appendAll(List.of(ConfigStore.Append.write(ns, List.of(Change.put("a", 2)), 1L, "admin",
+        "staged").inRollout(r.id()))).await().get(0).await();
+    assertEquals(2, staged.version());
+    Revision back = store.appendAll(List.of(ConfigStore.Append.rollback(ns, 1, 2L, "admin", "rolled back")
+        .inRollout(r.id()))).await().get(0).await();
+    assertEquals(3, back.version());
+    assertInstanceOf(StoreException.RolloutActive.class, store.append(ns, List.of(Change.put("a", 4)), null, "admin", "")
+        .transform(ar -> Future.succeededFuture(ar.cause())).await());
   }
 
   @Test

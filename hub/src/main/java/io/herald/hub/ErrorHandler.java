@@ -83,6 +83,10 @@ final class ErrorHandler implements Handler<RoutingContext> {
     if (failure instanceof StoreException.KeyNotFound e) {
       return new ApiException(404, "key_not_found", e.getMessage());
     }
+    if (failure instanceof StoreException.RolloutActive e) {
+      // Another node started the rollout an instant before this hub learned of it (V12, HR413).
+      return RolloutControl.inProgress(e.namespace, e.version, "active");
+    }
     if (failure instanceof StoreException.VersionConflict e) {
       return new ApiException(409, "version_conflict", e.getMessage(), new JsonObject().put("head", e.head));
     }

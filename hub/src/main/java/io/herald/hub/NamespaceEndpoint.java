@@ -242,7 +242,8 @@ final class NamespaceEndpoint {
     }
     judgedFirst(ctx, ConfigStore.Append.rollback(ns, to, expected, author, msg), body.getValue("rollout"),
         () -> write(ctx, rollouts.write(ns, body.getValue("rollout"), expected, author,
-            exp -> writes.submit(ConfigStore.Append.rollback(ns, to, exp, author, msg)), s -> ctx.put(ROLLOUT, s)),
+            (exp, rollout) -> writes.submit(ConfigStore.Append.rollback(ns, to, exp, author, msg).inRollout(rollout)),
+            s -> ctx.put(ROLLOUT, s)),
             null, 201));
   }
 
@@ -259,9 +260,9 @@ final class NamespaceEndpoint {
     RevisionBus.Sealed sealed = RevisionBus.seal(changes);
     String author = AuthHandler.principal(ctx).name();
     judgedFirst(ctx, ConfigStore.Append.write(ns, changes, expected, author, message), plan,
-        () -> write(ctx, rollouts.write(ns, plan, expected, author, exp -> writes.submit(ConfigStore.Append.write(ns,
-            sealed.changes(), exp, author, message, sealed.sha256())), s -> ctx.put(ROLLOUT, s)), sealed.changesText(),
-            status));
+        () -> write(ctx, rollouts.write(ns, plan, expected, author, (exp, rollout) -> writes.submit(
+            ConfigStore.Append.write(ns, sealed.changes(), exp, author, message, sealed.sha256()).inRollout(rollout)),
+            s -> ctx.put(ROLLOUT, s)), sealed.changesText(), status));
   }
 
   private void write(RoutingContext ctx, Future<Revision> commit, String changesText, int status) {
@@ -495,8 +496,9 @@ final class NamespaceEndpoint {
       judgedFirst(ctx, ConfigStore.Append.write(ns, changes, expected, author, message), null, () -> {
         RevisionBus.Sealed sealed = RevisionBus.seal(changes);
         // Under the namespace's rollout policy, like any write (refused while a rollout is unfinished).
-        Future<Revision> commit = rollouts.write(ns, null, expected, author, exp -> writes.submit(ConfigStore.Append.write(ns,
-            sealed.changes(), exp, author, message, sealed.sha256())), s -> ctx.put(ROLLOUT, s));
+        Future<Revision> commit = rollouts.write(ns, null, expected, author, (exp, rollout) -> writes.submit(
+            ConfigStore.Append.write(ns, sealed.changes(), exp, author, message, sealed.sha256()).inRollout(rollout)),
+            s -> ctx.put(ROLLOUT, s));
         commit.onFailure(e -> {
           if (ifMatch == null && triesLeft > 1 && e instanceof io.herald.db.StoreException.VersionConflict) {
             importFile(ctx, ns, file, message, null, false, triesLeft - 1); // someone wrote meanwhile: diff again

@@ -68,7 +68,8 @@ final class RolloutControl {
    * {@code started} hears of the rollout before the revision is published.
    */
   Future<Revision> write(String ns, Object requestPlan, Long expected, String actor,
-                         Function<Long, Future<Revision>> append, java.util.function.Consumer<RolloutState> started) {
+                         java.util.function.BiFunction<Long, Long, Future<Revision>> append,
+                         java.util.function.Consumer<RolloutState> started) {
     RolloutState running = registry.active(ns);
     if (running != null) {
       return Future.failedFuture(inProgress(ns, running.version(), running.state()));
@@ -80,7 +81,7 @@ final class RolloutControl {
       return Future.failedFuture(e);
     }
     if (plan == null) {
-      return append.apply(expected);
+      return append.apply(expected, null);
     }
     return config.head(ns)
         .recover(e -> e instanceof StoreException.NamespaceNotFound ? Future.succeededFuture(0L) : Future.failedFuture(e))
@@ -95,7 +96,7 @@ final class RolloutControl {
             .compose(r -> {
               RolloutState s = announce(r);
               started.accept(s);
-              return append.apply(expected == null ? head : expected)
+              return append.apply(expected == null ? head : expected, r.id())
                   .recover(e -> transition(r, "cancelled", 0, "cancelled", actor,
                       new JsonObject().put("reason", "the write failed: " + e.getMessage()))
                       .transform(x -> Future.failedFuture(e)));
@@ -137,14 +138,15 @@ final class RolloutControl {
   Future<RolloutStore.Rollout> rollback(RolloutStore.Rollout r, String actor, String reason) {
     String message = "rollback of version " + r.version() + " to " + r.stable() + ": " + reason;
     Future<Revision> written = r.stable() > 0
-        ? append.apply(ConfigStore.Append.rollback(r.namespace(), r.stable(), r.version(), actor, message))
+        ? append.apply(ConfigStore.Append.rollback(r.namespace(), r.stable(), r.version(), actor, message)
+            .inRollout(r.id()))
         : config.snapshot(r.namespace(), r.version()).compose(s -> {
           // Stable is "nothing yet": the rollback deletes every key (a store rollback goes to 1..head).
           List<Change> deletes = new ArrayList<>();
           s.entries().keySet().forEach(k -> deletes.add(Change.delete(k)));
           RevisionBus.Sealed sealed = RevisionBus.seal(deletes);
           return append.apply(ConfigStore.Append.write(r.namespace(), sealed.changes(), r.version(), actor, message,
-              sealed.sha256()));
+              sealed.sha256()).inRollout(r.id()));
         });
     return written.compose(rev -> transition(r, "rolled_back", r.last().step(), "rolled_back", actor,
             new JsonObject().put("rollback_version", rev.version()).put("reason", reason))

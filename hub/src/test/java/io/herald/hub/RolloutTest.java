@@ -127,6 +127,26 @@ class RolloutTest {
   }
 
   @Test
+  @DisplayName("a plain write on a hub that has not heard of another node's rollout yet is refused by the database")
+  void unawareWriteRefused(Vertx vertx) {
+    String ns = "ro.unaware";
+    api.write(ns, "k", 1);
+    // Another node's rollout of version 2, as it stands between its start and its staged write:
+    // this hub learns of it only from its bus announcement, which never comes here.
+    io.vertx.sqlclient.Pool pool = io.herald.db.Database.pool(vertx, db.url(), 1);
+    try {
+      new io.herald.db.RolloutStore(pool).start(ns, 2, 1, canaryThenAll(), "other-node").await();
+    } finally {
+      pool.close().await();
+    }
+    HttpResponse<Buffer> r = api.post("/v1/namespaces/" + ns + "/revisions", Api.changes("k", 2));
+    assertEquals(409, r.statusCode(), r.bodyAsString());
+    assertEquals("rollout_in_progress", r.bodyAsJsonObject().getString("error"));
+    assertEquals(2, r.bodyAsJsonObject().getLong("rollout_version"), r.bodyAsString());
+    assertEquals(1, api.json("/v1/namespaces/" + ns).getLong("version"), "nothing was written");
+  }
+
+  @Test
   @DisplayName("only the canaries get the version until they acked it; then everyone does, and the rollout completes")
   void canaryFirst(Vertx vertx) throws Exception {
     String ns = "ro.canary";
