@@ -87,6 +87,57 @@ public final class ClientStateStore {
     }).recover(Sql::translated);
   }
 
+  /**
+   * Writes the ack fields (applied version, status, rejected version, error, last seen) of rows
+   * whose client_state row is still the one of the same connection (session) and owner, as
+   * {@link #upsert} would, with a plain update. Returns the rows it did not find so: send those
+   * through {@link #upsert}.
+   */
+  public Future<List<ClientRow>> updateAcks(Collection<ClientRow> rows) {
+    if (rows.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    int n = rows.size();
+    String[] ns = new String[n];
+    String[] cid = new String[n];
+    String[] session = new String[n];
+    String[] owner = new String[n];
+    Long[] seen = new Long[n];
+    Long[] applied = new Long[n];
+    String[] status = new String[n];
+    Long[] rejected = new Long[n];
+    String[] error = new String[n];
+    int i = 0;
+    for (ClientRow r : rows) {
+      ns[i] = r.namespace();
+      cid[i] = r.clientId();
+      session[i] = r.session();
+      owner[i] = r.owner();
+      seen[i] = r.lastSeen();
+      applied[i] = r.appliedVersion();
+      status[i] = r.status();
+      rejected[i] = r.rejectedVersion();
+      error[i] = r.error();
+      i++;
+    }
+    Tuple params = Tuple.tuple().addArrayOfString(ns).addArrayOfString(cid).addArrayOfString(session)
+        .addArrayOfString(owner).addArrayOfLong(seen).addArrayOfLong(applied).addArrayOfString(status)
+        .addArrayOfLong(rejected).addArrayOfString(error);
+    return pool.preparedQuery(Sql.UPDATE_ACKS).execute(params).map(result -> {
+      java.util.Set<String> updated = new java.util.HashSet<>();
+      for (Row r : result) {
+        updated.add(r.getString(0) + '\u0000' + r.getString(1));
+      }
+      List<ClientRow> missed = new ArrayList<>();
+      for (ClientRow r : rows) {
+        if (!updated.contains(r.namespace() + '\u0000' + r.clientId())) {
+          missed.add(r);
+        }
+      }
+      return missed;
+    }).recover(Sql::translated);
+  }
+
   /** Deletes disconnected rows last seen more than {@code olderThanSeconds} ago; returns how many. */
   public Future<Integer> prune(long olderThanSeconds) {
     return pool.preparedQuery(Sql.PRUNE_CLIENTS).execute(Tuple.of((double) olderThanSeconds))

@@ -194,6 +194,26 @@ final class Sql {
       SELECT ns, cid, 'taken' AS reason FROM taken
       UNION ALL SELECT ns, cid, 'over_cap' FROM over_cap""";
 
+  /**
+   * The ack fields of rows this node wrote for the same connection (session and owner unchanged):
+   * a plain update by primary key, what UPSERT_CLIENTS would do to such a row at a fraction of its
+   * cost. Returns the rows it updated; the caller sends the others through UPSERT_CLIENTS.
+   */
+  static final String UPDATE_ACKS = """
+      UPDATE client_state AS cs SET
+        last_seen = to_timestamp(u.seen / 1000.0),
+        applied_version = GREATEST(cs.applied_version, u.applied_version),
+        status = CASE WHEN u.status IS NULL OR """ + KEEPS_REJECTION.replace("excluded.", "u.") + """
+                      THEN cs.status ELSE u.status END,
+        rejected_version = CASE WHEN u.status IS NULL OR """ + KEEPS_REJECTION.replace("excluded.", "u.") + """
+                                THEN cs.rejected_version ELSE u.rejected END,
+        error = CASE WHEN u.status IS NULL OR """ + KEEPS_REJECTION.replace("excluded.", "u.") + """
+                     THEN cs.error ELSE u.error END
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::bigint[],
+                  $9::text[]) AS u(ns, cid, session, owner, seen, applied_version, status, rejected, error)
+      WHERE cs.namespace = u.ns AND cs.client_id = u.cid AND cs.session = u.session AND cs.owner = u.owner
+      RETURNING cs.namespace, cs.client_id""";
+
   /** Disconnected rows not seen for a while: a fleet that churns client ids must not grow the table forever. */
   static final String PRUNE_CLIENTS = """
       DELETE FROM client_state WHERE NOT connected AND last_seen < now() - make_interval(secs => $1)""";

@@ -48,6 +48,40 @@ class ClientStateStoreTest {
   }
 
   @Test
+  @DisplayName("acks of the connection a row was written for update it in place, as the upsert would; others are handed back")
+  void ackUpdates() {
+    String ns = "acks.update";
+    clients.upsert(List.of(row(ns, "a", true, 0, null, null, null, ClientRow.WEBSOCKET, NOW),
+        row(ns, "b", true, 3, "rejected", 4L, "bad", ClientRow.WEBSOCKET, NOW)), 100).await();
+    ClientRow moved = new ClientRow(ns, "b", "node-2", "s-b2", "{}", true, NOW + 1, NOW + 1, 3, null, null, null, "tok",
+        ClientRow.WEBSOCKET);
+    clients.upsert(List.of(moved), 100).await(); // b reconnected elsewhere: its old connection's acks must not land
+    List<ClientRow> missed = clients.updateAcks(List.of(
+        row(ns, "a", true, 7, "applied", null, null, ClientRow.WEBSOCKET, NOW + 5),
+        row(ns, "b", true, 9, "applied", null, null, ClientRow.WEBSOCKET, NOW + 5),
+        row(ns, "nobody", true, 1, "applied", null, null, ClientRow.WEBSOCKET, NOW + 5))).await();
+    assertEquals(java.util.Set.of("b", "nobody"), missed.stream().map(ClientRow::clientId).collect(
+        java.util.stream.Collectors.toSet()));
+    java.util.Map<String, ClientRow> stored = new java.util.HashMap<>();
+    clients.list(ns).await().forEach(r -> stored.put(r.clientId(), r));
+    assertEquals(7, stored.get("a").appliedVersion());
+    assertEquals("applied", stored.get("a").status());
+    assertTrue(stored.get("a").lastSeen() >= NOW + 4, "last seen moves with the ack");
+    assertEquals(3, stored.get("b").appliedVersion(), "the newer connection's row is untouched");
+    assertEquals("s-b2", stored.get("b").session());
+    // The upsert's rules hold: the applied version never goes down; an applied ack below a rejection keeps it.
+    clients.upsert(List.of(row(ns, "r", true, 3, "rejected", 5L, "no", ClientRow.WEBSOCKET, NOW)), 100).await();
+    assertEquals(List.of(), clients.updateAcks(List.of(
+        row(ns, "a", true, 2, "applied", null, null, ClientRow.WEBSOCKET, NOW + 6),
+        row(ns, "r", true, 4, "applied", null, null, ClientRow.WEBSOCKET, NOW + 6))).await());
+    clients.list(ns).await().forEach(r -> stored.put(r.clientId(), r));
+    assertEquals(7, stored.get("a").appliedVersion());
+    assertEquals("rejected", stored.get("r").status());
+    assertEquals(5L, stored.get("r").rejectedVersion());
+    assertEquals(4, stored.get("r").appliedVersion());
+  }
+
+  @Test
   @DisplayName("counts every bucket exactly, lists the first clients of each in id order, and says when it cut")
   void bucketsAndLists() {
     String ns = "rollout.buckets";

@@ -22,7 +22,8 @@ import java.util.logging.Logger;
 
 /**
  * Batches client-state changes (subscribed, acked, disconnected) into one multi-row upsert every
- * few milliseconds, never one round trip per ack. Rows for the same client and namespace coalesce:
+ * few milliseconds, never one round trip per ack; acks of a connection whose row this writer
+ * wrote already go as a plain update of their ack fields. Rows for the same client and namespace coalesce:
  * the latest state wins. After each write, the namespaces touched are announced on the event bus
  * so that rollout waiters on every node look again. Confined to one event loop.
  */
@@ -34,6 +35,14 @@ final class ClientStateWriter {
   /** Where batches go ({@link ClientStateStore#upsert} in the hub): the rows it would not write come back. */
   interface Store {
     Future<java.util.List<ClientStateStore.Refusal>> upsert(Collection<ClientRow> rows);
+
+    /**
+     * Writes just the ack fields of rows whose stored row is still this connection's
+     * ({@link ClientStateStore#updateAcks}); the rows it did not write come back. By default none.
+     */
+    default Future<java.util.List<ClientRow>> updateAcks(Collection<ClientRow> rows) {
+      return Future.succeededFuture(new ArrayList<>(rows));
+    }
   }
 
   private final Vertx vertx;
@@ -41,6 +50,11 @@ final class ClientStateWriter {
   private final HubMetrics metrics;
   private final long intervalMs;
   private Map<String, ClientRow> dirty = new LinkedHashMap<>();
+  /**
+   * The row last written durably per connected client of this event loop: a later row of the same
+   * connection that differs only in its ack fields takes the cheap update ({@link Store#updateAcks}).
+   */
+  private final Map<String, ClientRow> written = new HashMap<>();
   /** Callers of {@link #recordDurably} per row key, until the batch holding that row is answered. */
   private final Map<String, List<Promise<Optional<ClientStateStore.Refusal>>>> waiting = new HashMap<>();
   private boolean timerSet;
@@ -122,13 +136,27 @@ final class ClientStateWriter {
     }
     flushing = true;
     metrics.ackBatchSize.record(batch.size());
-    inFlight = store.upsert(batch.values()).<Void>map(refused -> {
+    List<ClientRow> acksOnly = new ArrayList<>();
+    List<ClientRow> full = new ArrayList<>();
+    batch.forEach((k, row) -> (onlyAcksSince(written.get(k), row) ? acksOnly : full).add(row));
+    inFlight = store.updateAcks(acksOnly).compose(missed -> {
+      full.addAll(missed);
+      return store.upsert(full);
+    }).<Void>map(refused -> {
+      batch.forEach((k, row) -> {
+        if (row.connected()) {
+          written.put(k, row);
+        } else {
+          written.remove(k);
+        }
+      });
       for (ClientStateStore.Refusal r : refused) {
         String key = key(r.namespace(), r.clientId());
         var w = callers.remove(key);
         if (w != null) {
           w.forEach(p -> p.tryComplete(Optional.of(r)));
         }
+        written.remove(key);
         ClientRow row = batch.get(key);
         if (row == null || ClientRow.WEBSOCKET.equals(row.transport())) {
           refusals.accept(r); // a WebSocket subscription learns it here; HTTP callers from their Future
@@ -160,6 +188,18 @@ final class ClientStateWriter {
       }
     });
     return inFlight;
+  }
+
+  /**
+   * Whether {@code row} differs from {@code last}, the row written before for the same client,
+   * only in what an ack changes (applied version, status, rejection, error, last seen): the same
+   * connected connection, node, owner, transport and labels.
+   */
+  static boolean onlyAcksSince(ClientRow last, ClientRow row) {
+    return last != null && row.connected() && last.connected() && last.session().equals(row.session())
+        && last.connectedAt() == row.connectedAt() && last.node().equals(row.node())
+        && last.owner().equals(row.owner()) && java.util.Objects.equals(last.transport(), row.transport())
+        && (row.labelsJson() == null || row.labelsJson().equals(last.labelsJson()));
   }
 
   /** For shutdown: write everything pending, batch after batch (a failed batch is retried a few times). */

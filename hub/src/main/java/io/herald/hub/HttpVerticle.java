@@ -63,8 +63,17 @@ final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     ConfigStore store = new ConfigStore(pool);
     ClientStateStore clients = new ClientStateStore(pool);
-    clientState = new ClientStateWriter(vertx, rows -> clients.upsert(rows, options.maxClientRowsPerToken()), metrics,
-        options.ackFlushIntervalMs(), failures);
+    clientState = new ClientStateWriter(vertx, new ClientStateWriter.Store() {
+      @Override
+      public Future<java.util.List<ClientStateStore.Refusal>> upsert(java.util.Collection<io.herald.db.ClientRow> rows) {
+        return clients.upsert(rows, options.maxClientRowsPerToken());
+      }
+
+      @Override
+      public Future<java.util.List<io.herald.db.ClientRow>> updateAcks(java.util.Collection<io.herald.db.ClientRow> rows) {
+        return clients.updateAcks(rows);
+      }
+    }, metrics, options.ackFlushIntervalMs(), failures);
     rollouts = new RolloutTracker(vertx, store, clients, options::pullStaleCutoffMillis);
     fanout = new Fanout(vertx, store, metrics, clientState, options, rollouts, failures, published);
     clientState.onRefused(fanout::refused);

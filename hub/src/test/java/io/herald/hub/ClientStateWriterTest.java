@@ -65,6 +65,18 @@ class ClientStateWriterTest {
       answers.add(answer);
       return answer.future();
     }
+
+    /** Ack-only updates, answered at once; rows of clients in {@link #gone} are handed back. */
+    final List<List<ClientRow>> ackUpdates = new ArrayList<>();
+    final java.util.Set<String> gone = new java.util.HashSet<>();
+
+    @Override
+    public Future<List<ClientRow>> updateAcks(Collection<ClientRow> rows) {
+      if (!rows.isEmpty()) {
+        ackUpdates.add(List.copyOf(rows));
+      }
+      return Future.succeededFuture(rows.stream().filter(r -> gone.contains(r.clientId())).toList());
+    }
   }
 
   private static ClientRow row(String ns, String client, long connectedAt, long applied) {
@@ -108,6 +120,28 @@ class ClientStateWriterTest {
         row("a", "c1", 200, 6));
     awaitBatches(1);
     assertEquals(List.of(row("a", "c1", 200, 6), row("a", "c2", 200, 1), row("b", "c1", 200, 2)), batch(0));
+  }
+
+  @Test
+  @DisplayName("acks of a connection whose row is written go as ack updates; a new connection or a missing row as upserts")
+  void ackUpdatesAfterTheFirstWrite() {
+    record(row("a", "c1", 100, 1));
+    awaitBatches(1);
+    answer(0, null);
+    record(row("a", "c1", 100, 2), row("a", "c2", 100, 1));
+    awaitBatches(2);
+    assertEquals(List.of(List.of(row("a", "c1", 100, 2))), loop.call(() -> List.copyOf(store.ackUpdates)));
+    assertEquals(List.of(row("a", "c2", 100, 1)), batch(1), "a client never written goes through the upsert");
+    answer(1, null);
+    record(row("a", "c1", 300, 3)); // c1 reconnected: a new session
+    awaitBatches(3);
+    assertEquals(List.of(row("a", "c1", 300, 3)), batch(2));
+    answer(2, null);
+    loop.run(() -> store.gone.add("c2")); // c2's row was pruned or moved meanwhile
+    record(row("a", "c2", 100, 4));
+    awaitBatches(4);
+    assertEquals(List.of(row("a", "c2", 100, 4)), batch(3), "an ack update that found no row goes through the upsert");
+    assertEquals(2, loop.call(() -> store.ackUpdates.size()));
   }
 
   @Test

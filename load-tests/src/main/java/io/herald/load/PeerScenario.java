@@ -105,12 +105,15 @@ final class PeerScenario {
       }
       report.put("fanout", fanout);
       JsonArray throughput = new JsonArray();
+      boolean throughputRows = !"false".equals(opts.get("throughput")); // --throughput false: fan-out only
       // The write path warmed on both servers (a fresh hub's JIT above all: one writer alone makes
       // too few requests in a row's warm-up to get it compiled) before anything is counted.
-      System.out.println("warm-up, not counted: " + SPREAD + " writers for 5 s, each server");
-      servers.etcdThroughput(SPREAD, true, 0, 5);
-      servers.heraldThroughput(SPREAD, true, 0, 5);
-      for (int writers : new int[] {1, SPREAD}) {
+      if (throughputRows) {
+        System.out.println("warm-up, not counted: " + SPREAD + " writers for 5 s, each server");
+        servers.etcdThroughput(SPREAD, true, 0, 5);
+        servers.heraldThroughput(SPREAD, true, 0, 5);
+      }
+      for (int writers : throughputRows ? new int[] {1, SPREAD} : new int[0]) {
         for (boolean spread : new boolean[] {false, true}) {
           JsonObject row = new JsonObject().put("writers", writers).put("keys_or_namespaces", spread ? SPREAD : 1);
           row.put("etcd", servers.etcdThroughput(writers, spread, warmupSeconds, writeSeconds));
