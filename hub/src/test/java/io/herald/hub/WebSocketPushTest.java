@@ -326,8 +326,9 @@ class WebSocketPushTest {
       assertEquals(head, api.json("/v1/namespaces/" + ns).getLong("version"));
 
       // An oversized frame (over 1 MiB) ends the connection; everybody else carries on.
-      // The hub may close before the client has finished writing it (a broken pipe on our side):
-      // what counts is how the connection was closed.
+      // The hub may close before the client has finished writing it (a broken pipe on our side),
+      // and a socket closed with unread data resets the connection, which can discard the close
+      // frame already sent (1006 here, abnormal closure): what counts is that it was ended.
       boolean pipeBroke = c.ws.writeTextMessage("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(1024 * 1024 + 10) + "\"}")
           .map(v -> false).recover(e -> io.vertx.core.Future.succeededFuture(true)).await();
       Short status;
@@ -336,7 +337,7 @@ class WebSocketPushTest {
       } catch (Exception e) {
         throw new AssertionError("connection was not closed", e);
       }
-      assertTrue(status != null && (status == 1009 || status == 1002) || status == null && pipeBroke,
+      assertTrue(status != null && (status == 1009 || status == 1002 || status == 1006) || status == null && pipeBroke,
           "closed with " + status);
     }
     try (WsClient other = client(vertx, "still-served")) {
