@@ -222,9 +222,13 @@ class ClientStateWriterTest {
   @Test
   @DisplayName("recordDurably completes once the row's batch is durable, with the refusal of its row if any")
   void durableOutcome() {
-    var written = loop.call(() -> writer.recordDurably(row("a", "c1", 1, 1)));
-    var refusedRow = loop.call(() -> writer.recordDurably(row("a", "c2", 1, 1)));
+    // Both in one event-loop turn, so in one batch (the flush timer could fire in between otherwise).
+    var both = loop.call(() -> List.of(writer.recordDurably(row("a", "c1", 1, 1)),
+        writer.recordDurably(row("a", "c2", 1, 1))));
+    var written = both.get(0);
+    var refusedRow = both.get(1);
     awaitBatches(1);
+    assertEquals(2, batch(0).size(), "one batch holds both rows");
     assertEquals(false, loop.call(() -> written.isComplete()), "not before the batch is durable");
     var refusal = new io.herald.db.ClientStateStore.Refusal("a", "c2", io.herald.db.ClientStateStore.Reason.OVER_CAP);
     loop.run(() -> store.answers.get(0).complete(List.of(refusal)));
