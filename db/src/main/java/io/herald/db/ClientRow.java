@@ -43,11 +43,13 @@ public record ClientRow(
    * {@code UPSERT_CLIENTS} computes it, so that a batch can hold one row per client without losing
    * an ack: an older connection's row changes nothing; the applied version never goes down; a
    * row without status or labels keeps the recorded ones; applying a version below a recorded
-   * rejection keeps the rejection. Rows of another owner replace this one (the database decides).
+   * rejection keeps the rejection. Rows of another owner replace this one (the database decides);
+   * two HTTP rows (no connection orders them) merge in either order.
    */
   public ClientRow then(ClientRow next) {
     if (next.connectedAt < connectedAt) {
-      return this;
+      return HTTP.equals(transport) && HTTP.equals(next.transport) && owner.equals(next.owner)
+          ? next.olderHttpThen(this) : this;
     }
     if (!owner.equals(next.owner)) {
       return next;
@@ -55,9 +57,24 @@ public record ClientRow(
     long applied = Math.max(appliedVersion, next.appliedVersion);
     boolean keepAck = next.status == null || keepsRejection(status, rejectedVersion, next.status, applied);
     return new ClientRow(next.namespace, next.clientId, next.node, next.session,
-        next.labelsJson != null ? next.labelsJson : labelsJson, next.connected, next.connectedAt, next.lastSeen, applied,
+        next.labelsJson != null ? next.labelsJson : labelsJson, next.connected, next.connectedAt,
+        Math.max(lastSeen, next.lastSeen), applied,
         keepAck ? status : next.status, keepAck ? rejectedVersion : next.rejectedVersion, keepAck ? error : next.error,
         next.owner, next.transport);
+  }
+
+  /**
+   * This HTTP row, older than {@code newer} but written after it: HTTP rows have no connection to
+   * order them, so they merge. The newer row's node, labels and status stay; times and the applied
+   * version only move forward; this row's ack counts where the newer row has none.
+   */
+  private ClientRow olderHttpThen(ClientRow newer) {
+    long applied = Math.max(appliedVersion, newer.appliedVersion);
+    boolean takeAck = status != null && newer.status == null;
+    return new ClientRow(newer.namespace, newer.clientId, newer.node, newer.session, newer.labelsJson != null
+        ? newer.labelsJson : labelsJson, newer.connected, newer.connectedAt, Math.max(lastSeen, newer.lastSeen),
+        applied, takeAck ? status : newer.status, takeAck ? rejectedVersion : newer.rejectedVersion,
+        takeAck ? error : newer.error, newer.owner, newer.transport);
   }
 
   /** An applied ack below a recorded rejection does not hide it (the same rule as UPSERT_CLIENTS). */

@@ -136,6 +136,9 @@ final class Sql {
   private static final String KEEPS_REJECTION = " (excluded.status = 'applied' AND cs.status = 'rejected'"
       + " AND cs.rejected_version > GREATEST(cs.applied_version, excluded.applied_version)) ";
 
+  /** In UPSERT_CLIENTS: the row written is of the same or a newer connection than the stored one. */
+  private static final String NEWER = " (cs.connected_at IS NULL OR excluded.connected_at >= cs.connected_at) ";
+
   /**
    * One row per (namespace, client): this node's whole view of the client, merged into the table.
    * Rows another token owns are not touched, nor new rows past their token's cap ($15; the
@@ -143,7 +146,8 @@ final class Sql {
    * The cap is checked against the rows counted when the batch starts, so concurrent batches of
    * one token may pass it by at most a batch. A row without status ($10 null) or labels ($5 null)
    * keeps the recorded ack or labels, and an applied ack below a recorded rejection keeps the
-   * rejection; {@link ClientRow#then} is the same rule in Java.
+   * rejection; a row of an older connection changes nothing, except that two HTTP rows (which
+   * have no connection) merge in either order. {@link ClientRow#then} is the same rule in Java.
    */
   static final String UPSERT_CLIENTS = """
       WITH u AS (
@@ -178,21 +182,29 @@ final class Sql {
         WHERE NOT EXISTS (SELECT 1 FROM taken t WHERE t.ns = u.ns AND t.cid = u.cid)
           AND NOT EXISTS (SELECT 1 FROM over_cap o WHERE o.ns = u.ns AND o.cid = u.cid)
         ON CONFLICT (namespace, client_id) DO UPDATE SET
-          node = excluded.node, session = excluded.session, labels = CASE WHEN excluded.labels = 'null'::jsonb THEN cs.labels ELSE excluded.labels END,
-          connected = excluded.connected, connected_at = excluded.connected_at, last_seen = excluded.last_seen,
+          -- Two HTTP rows have no connection to order them (an ack and the pull sent next to it may
+          -- reach two event loops and be written in either order): they merge, the newer row's
+          -- node and labels win, times only move forward.
+          node = CASE WHEN @NEWER@ THEN excluded.node ELSE cs.node END,
+          session = CASE WHEN @NEWER@ THEN excluded.session ELSE cs.session END,
+          labels = CASE WHEN excluded.labels = 'null'::jsonb OR NOT @NEWER@ THEN cs.labels ELSE excluded.labels END,
+          connected = excluded.connected,
+          connected_at = GREATEST(cs.connected_at, excluded.connected_at),
+          last_seen = GREATEST(cs.last_seen, excluded.last_seen),
           applied_version = GREATEST(cs.applied_version, excluded.applied_version),
-          status = CASE WHEN excluded.status IS NULL OR """ + KEEPS_REJECTION + """
+          status = CASE WHEN excluded.status IS NULL OR @KEEPS@ OR (cs.status IS NOT NULL AND NOT @NEWER@)
                         THEN cs.status ELSE excluded.status END,
-          rejected_version = CASE WHEN excluded.status IS NULL OR """ + KEEPS_REJECTION + """
+          rejected_version = CASE WHEN excluded.status IS NULL OR @KEEPS@ OR (cs.status IS NOT NULL AND NOT @NEWER@)
                                   THEN cs.rejected_version ELSE excluded.rejected_version END,
-          error = CASE WHEN excluded.status IS NULL OR """ + KEEPS_REJECTION + """
+          error = CASE WHEN excluded.status IS NULL OR @KEEPS@ OR (cs.status IS NOT NULL AND NOT @NEWER@)
                        THEN cs.error ELSE excluded.error END,
           owner = excluded.owner, transport = excluded.transport
-        WHERE (cs.connected_at IS NULL OR excluded.connected_at >= cs.connected_at)
+        WHERE (cs.connected_at IS NULL OR excluded.connected_at >= cs.connected_at
+               OR (cs.transport = 'http' AND excluded.transport = 'http'))
           AND (cs.owner = '' OR cs.owner = excluded.owner)
       )
       SELECT ns, cid, 'taken' AS reason FROM taken
-      UNION ALL SELECT ns, cid, 'over_cap' FROM over_cap""";
+      UNION ALL SELECT ns, cid, 'over_cap' FROM over_cap""".replace("@NEWER@", NEWER).replace("@KEEPS@", KEEPS_REJECTION);
 
   /**
    * The ack fields of rows this node wrote for the same connection (session and owner unchanged):

@@ -82,6 +82,41 @@ class ClientStateStoreTest {
   }
 
   @Test
+  @DisplayName("an HTTP client's ack written after the pull that followed it still counts, in the table and in a batch")
+  void httpRowsMergeInEitherOrder() {
+    String ns = "acks.http";
+    // The SDK's long poll sends its next /watch while the ack is in flight: on two event loops, the
+    // pull's row (newer) may be written before the ack's.
+    ClientRow pull = new ClientRow(ns, "p", "node-2", "http", null, false, NOW + 10, NOW + 10, 0, null, null, null,
+        "tok", ClientRow.HTTP);
+    ClientRow ack = new ClientRow(ns, "p", "node-1", "http", "{\"zone\":\"a\"}", false, NOW + 5, NOW + 5, 3, "applied",
+        null, null, "tok", ClientRow.HTTP);
+    clients.upsert(List.of(pull), 100).await();
+    clients.upsert(List.of(ack), 100).await();
+    ClientRow stored = clients.list(ns).await().get(0);
+    assertEquals(3, stored.appliedVersion(), "the ack is not lost");
+    assertEquals("applied", stored.status());
+    assertEquals("node-2", stored.node(), "the newer row's node stays");
+    assertEquals(NOW + 10, stored.lastSeen(), "last seen never goes back");
+    ClientRow merged = pull.then(ack); // the writer's in-batch merge follows the same rule
+    assertEquals(stored.appliedVersion(), merged.appliedVersion());
+    assertEquals(stored.status(), merged.status());
+    assertEquals(stored.node(), merged.node());
+    assertEquals(stored.lastSeen(), merged.lastSeen());
+    // A late, older rejection does not overwrite a newer applied ack; a WebSocket row of an older
+    // connection still changes nothing.
+    clients.upsert(List.of(new ClientRow(ns, "p", "node-1", "http", null, false, NOW + 1, NOW + 1, 0, "rejected", 2L,
+        "old", "tok", ClientRow.HTTP)), 100).await();
+    assertEquals("applied", clients.list(ns).await().get(0).status());
+    clients.upsert(List.of(row(ns, "w", true, 5, "applied", null, null, ClientRow.WEBSOCKET, NOW + 10)), 100).await();
+    clients.upsert(List.of(new ClientRow(ns, "w", "node-1", "s-old", "{}", false, NOW - 1, NOW + 20, 9, "applied", null,
+        null, "tok", ClientRow.WEBSOCKET)), 100).await();
+    ClientRow ws = clients.list(ns).await().stream().filter(r -> r.clientId().equals("w")).findFirst().orElseThrow();
+    assertEquals(5, ws.appliedVersion());
+    assertTrue(ws.connected());
+  }
+
+  @Test
   @DisplayName("counts every bucket exactly, lists the first clients of each in id order, and says when it cut")
   void bucketsAndLists() {
     String ns = "rollout.buckets";
