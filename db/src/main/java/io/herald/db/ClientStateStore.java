@@ -124,15 +124,13 @@ public final class ClientStateStore {
         .addArrayOfString(owner).addArrayOfLong(seen).addArrayOfLong(applied).addArrayOfString(status)
         .addArrayOfLong(rejected).addArrayOfString(error);
     return pool.preparedQuery(Sql.UPDATE_ACKS).execute(params).map(result -> {
-      java.util.Set<String> updated = new java.util.HashSet<>();
-      for (Row r : result) {
-        updated.add(r.getString(0) + '\u0000' + r.getString(1));
+      if (result.size() == 0) {
+        return List.<ClientRow>of();
       }
-      List<ClientRow> missed = new ArrayList<>();
-      for (ClientRow r : rows) {
-        if (!updated.contains(r.namespace() + '\u0000' + r.clientId())) {
-          missed.add(r);
-        }
+      List<ClientRow> all = rows instanceof List<ClientRow> list ? list : new ArrayList<>(rows);
+      List<ClientRow> missed = new ArrayList<>(result.size());
+      for (Row r : result) {
+        missed.add(all.get((int) (r.getLong(0) - 1)));
       }
       return missed;
     }).recover(Sql::translated);

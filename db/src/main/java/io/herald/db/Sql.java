@@ -209,22 +209,30 @@ final class Sql {
   /**
    * The ack fields of rows this node wrote for the same connection (session and owner unchanged):
    * a plain update by primary key, what UPSERT_CLIENTS would do to such a row at a fraction of its
-   * cost. Returns the rows it updated; the caller sends the others through UPSERT_CLIENTS.
+   * cost. Returns the 1-based positions of the rows it did not update (usually none, so an
+   * answer carries no row per ack); the caller sends those through UPSERT_CLIENTS.
    */
   static final String UPDATE_ACKS = """
-      UPDATE client_state AS cs SET
-        last_seen = to_timestamp(u.seen / 1000.0),
-        applied_version = GREATEST(cs.applied_version, u.applied_version),
-        status = CASE WHEN u.status IS NULL OR """ + KEEPS_REJECTION.replace("excluded.", "u.") + """
-                      THEN cs.status ELSE u.status END,
-        rejected_version = CASE WHEN u.status IS NULL OR """ + KEEPS_REJECTION.replace("excluded.", "u.") + """
-                                THEN cs.rejected_version ELSE u.rejected END,
-        error = CASE WHEN u.status IS NULL OR """ + KEEPS_REJECTION.replace("excluded.", "u.") + """
-                     THEN cs.error ELSE u.error END
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::bigint[],
-                  $9::text[]) AS u(ns, cid, session, owner, seen, applied_version, status, rejected, error)
-      WHERE cs.namespace = u.ns AND cs.client_id = u.cid AND cs.session = u.session AND cs.owner = u.owner
-      RETURNING cs.namespace, cs.client_id""";
+      WITH u AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[],
+                             $8::bigint[], $9::text[]) WITH ORDINALITY
+          AS u(ns, cid, session, owner, seen, applied_version, status, rejected, error, i)
+      ), updated AS (
+        UPDATE client_state AS cs SET
+          last_seen = to_timestamp(u.seen / 1000.0),
+          applied_version = GREATEST(cs.applied_version, u.applied_version),
+          status = CASE WHEN u.status IS NULL OR @KEEPS@
+                        THEN cs.status ELSE u.status END,
+          rejected_version = CASE WHEN u.status IS NULL OR @KEEPS@
+                                  THEN cs.rejected_version ELSE u.rejected END,
+          error = CASE WHEN u.status IS NULL OR @KEEPS@
+                       THEN cs.error ELSE u.error END
+        FROM u
+        WHERE cs.namespace = u.ns AND cs.client_id = u.cid AND cs.session = u.session AND cs.owner = u.owner
+        RETURNING u.i
+      )
+      SELECT u.i FROM u WHERE NOT EXISTS (SELECT 1 FROM updated WHERE updated.i = u.i) ORDER BY u.i"""
+      .replace("@KEEPS@", KEEPS_REJECTION.replace("excluded.", "u."));
 
   /** Disconnected rows not seen for a while: a fleet that churns client ids must not grow the table forever. */
   static final String PRUNE_CLIENTS = """

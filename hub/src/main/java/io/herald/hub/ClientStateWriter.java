@@ -78,8 +78,16 @@ final class ClientStateWriter {
   }
 
   void record(ClientRow row) {
+    record(key(row), row);
+  }
+
+  /**
+   * {@link #record(ClientRow)} with the row's key ({@link #key(String, String)}) computed once by
+   * the caller: a subscription acking thousands of versions hashes its key once.
+   */
+  void record(String key, ClientRow row) {
     // One row per client: what writing both would leave (an older connection's late row changes nothing).
-    dirty.merge(key(row), row, ClientRow::then);
+    dirty.merge(key, row, ClientRow::then);
     schedule(intervalMs);
   }
 
@@ -100,7 +108,7 @@ final class ClientStateWriter {
     return key(row.namespace(), row.clientId());
   }
 
-  private static String key(String namespace, String clientId) {
+  static String key(String namespace, String clientId) {
     return namespace + '\u0000' + clientId;
   }
 
@@ -122,28 +130,47 @@ final class ClientStateWriter {
     if (dirty.isEmpty()) {
       return Future.succeededFuture();
     }
-    Map<String, ClientRow> batch = new LinkedHashMap<>();
-    Map<String, List<Promise<Optional<ClientStateStore.Refusal>>>> callers = new HashMap<>();
-    var it = dirty.entrySet().iterator();
-    while (it.hasNext() && batch.size() < MAX_BATCH) {
-      var e = it.next();
-      batch.put(e.getKey(), e.getValue());
-      var w = waiting.remove(e.getKey());
-      if (w != null) {
-        callers.put(e.getKey(), w);
+    Map<String, ClientRow> batch;
+    if (dirty.size() <= MAX_BATCH) {
+      batch = dirty;
+      dirty = new LinkedHashMap<>();
+    } else {
+      batch = new LinkedHashMap<>();
+      var it = dirty.entrySet().iterator();
+      while (it.hasNext() && batch.size() < MAX_BATCH) {
+        var e = it.next();
+        batch.put(e.getKey(), e.getValue());
+        it.remove();
       }
-      it.remove();
+    }
+    Map<String, List<Promise<Optional<ClientStateStore.Refusal>>>> callers = new HashMap<>();
+    if (!waiting.isEmpty()) {
+      for (String k : batch.keySet()) {
+        var w = waiting.remove(k);
+        if (w != null) {
+          callers.put(k, w);
+        }
+      }
     }
     flushing = true;
     metrics.ackBatchSize.record(batch.size());
-    List<ClientRow> acksOnly = new ArrayList<>();
-    List<ClientRow> full = new ArrayList<>();
-    batch.forEach((k, row) -> (onlyAcksSince(written.get(k), row) ? acksOnly : full).add(row));
+    List<ClientRow> acksOnly = new ArrayList<>(batch.size());
+    Map<String, ClientRow> full = new LinkedHashMap<>();
+    batch.forEach((k, row) -> {
+      if (onlyAcksSince(written.get(k), row)) {
+        acksOnly.add(row);
+      } else {
+        full.put(k, row);
+      }
+    });
     inFlight = store.updateAcks(acksOnly).compose(missed -> {
-      full.addAll(missed);
-      return store.upsert(full);
+      for (ClientRow r : missed) {
+        full.put(key(r), r);
+      }
+      return store.upsert(full.values());
     }).<Void>map(refused -> {
-      batch.forEach((k, row) -> {
+      // Rows written by ack update keep their connection's fields: what 'written' holds still holds.
+      full.forEach((k, row) -> {
         if (row.connected()) {
           written.put(k, row);
         } else {

@@ -214,11 +214,13 @@ final class Connection {
     if (!admit()) {
       return;
     }
-    Object parsed = FastAck.parse(text);
+    FastAck.Applied fast = FastAck.read(text);
+    if (fast != null && fastAck(fast)) {
+      return;
+    }
+    Object parsed;
     try {
-      if (parsed == null) {
-        parsed = StrictJson.parse(text);
-      }
+      parsed = fast != null ? fast.toJson() : StrictJson.parse(text);
     } catch (StrictJson.Invalid e) {
       protocolError("invalid_json", "a frame must be one JSON object: " + e.getMessage(), null);
       return;
@@ -299,7 +301,7 @@ final class Connection {
       }
       sub = fanout.subscribe(this, ns);
       subscriptions.put(ns, sub);
-      fanout.clientState.record(sub.row(true));
+      sub.recordState(true);
     }
     sub.catchUp(from, true);
   }
@@ -325,7 +327,7 @@ final class Connection {
       return;
     }
     fanout.unsubscribe(sub);
-    fanout.clientState.record(sub.row(false));
+    sub.recordState(false);
   }
 
   /**
@@ -353,6 +355,21 @@ final class Connection {
     return sub;
   }
 
+  /**
+   * The common applied ack of a subscribed namespace, without a JSON tree; false when it needs
+   * the full path (no hello, a namespace not subscribed, a version never sent: the errors).
+   */
+  private boolean fastAck(FastAck.Applied a) {
+    Subscription sub = clientId == null ? null : subscriptions.get(a.namespace());
+    if (sub == null || a.version() > sub.sent()) {
+      return false;
+    }
+    sub.applied(a.version());
+    fanout.countAppliedAck();
+    sub.recordState(true);
+    return true;
+  }
+
   private void ack(JsonObject f) {
     Subscription sub = subscriptionOf(f, "ack");
     if (sub == null) {
@@ -373,7 +390,7 @@ final class Connection {
     Object status = f.getValue("status");
     if ("applied".equals(status)) {
       sub.applied(version);
-      fanout.metrics.acksApplied.increment();
+      fanout.countAppliedAck();
     } else if ("rejected".equals(status)) {
       Object err = f.getValue("error");
       if (err != null && !(err instanceof String)) {
@@ -386,7 +403,7 @@ final class Connection {
       protocolError("invalid_status", "status must be \"applied\" or \"rejected\"", ns);
       return;
     }
-    fanout.clientState.record(sub.row(true));
+    sub.recordState(true);
   }
 
   /** A client compares its version and content digest with the hub's (see {@link Subscription#sync}). */
@@ -494,7 +511,7 @@ final class Connection {
     waitingReads.clear();
     for (Subscription s : subscriptions.values()) {
       fanout.unsubscribe(s);
-      fanout.clientState.record(s.row(false));
+      s.recordState(false);
     }
     subscriptions.clear();
     rolloutWatches.values().forEach(fanout.rollouts::unwatch);

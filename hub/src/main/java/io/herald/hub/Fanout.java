@@ -43,6 +43,8 @@ final class Fanout {
   private long pingTimer = -1;
   private long headTimer = -1;
   private long presenceTimer = -1;
+  /** Applied acks counted since the last report to the metrics ({@link #countAppliedAck}). */
+  private long appliedAcks;
 
   final FailureLog failures;
   /** What every feed of this event loop keeps for resumes together. */
@@ -193,6 +195,19 @@ final class Fanout {
     }
   }
 
+  /**
+   * Counts an applied ack in {@code herald_acks_received_total}: once per event-loop turn, not
+   * once per frame (thousands arrive per version, and the counter is shared by every event loop).
+   */
+  void countAppliedAck() {
+    if (appliedAcks++ == 0) {
+      vertx.runOnContext(v -> {
+        metrics.acksApplied.increment(appliedAcks);
+        appliedAcks = 0;
+      });
+    }
+  }
+
   /** Long-poll watchers hear every committed revision this event loop receives. */
   void addListener(RevisionListener listener) {
     listeners.add(listener);
@@ -265,7 +280,7 @@ final class Fanout {
   private void refreshPresence() {
     for (Feed<Subscription> feed : feeds.values()) {
       for (Subscription s : feed.subscriptions) {
-        clientState.record(s.row(true));
+        s.recordState(true);
       }
     }
   }

@@ -21,8 +21,29 @@ final class FastAck {
   private FastAck() {
   }
 
+  /** An applied ack read by {@link #read}. */
+  record Applied(String namespace, long version) {
+
+    /** The frame as {@link StrictJson#parse} reads it. */
+    JsonObject toJson() {
+      JsonObject frame = new JsonObject();
+      frame.put("type", "ack");
+      frame.put("namespace", namespace);
+      // The strict reader's types: an int when it fits, a long otherwise.
+      frame.put("version", version <= Integer.MAX_VALUE ? (Object) (int) version : (Object) version);
+      frame.put("status", "applied");
+      return frame;
+    }
+  }
+
   /** The frame as a JSON object, or null when the text is not exactly the common applied ack. */
   static JsonObject parse(String text) {
+    Applied ack = read(text);
+    return ack == null ? null : ack.toJson();
+  }
+
+  /** The ack's namespace and version, or null when the text is not exactly the common applied ack. */
+  static Applied read(String text) {
     if (!text.startsWith(HEAD) || !text.endsWith(TAIL)) {
       return null;
     }
@@ -51,12 +72,6 @@ final class FastAck {
       }
       version = version * 10 + (c - '0');
     }
-    JsonObject frame = new JsonObject();
-    frame.put("type", "ack");
-    frame.put("namespace", text.substring(nsStart, nsEnd));
-    // The strict reader's types: an int when it fits, a long otherwise.
-    frame.put("version", version <= Integer.MAX_VALUE ? (Object) (int) version : (Object) version);
-    frame.put("status", "applied");
-    return frame;
+    return new Applied(text.substring(nsStart, nsEnd), version);
   }
 }

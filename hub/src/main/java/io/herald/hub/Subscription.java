@@ -20,6 +20,8 @@ final class Subscription implements Feed.Subscriber {
   private final HubMetrics metrics;
   private final Vertx vertx;
   private final String nodeId;
+  /** This client's key in the {@link ClientStateWriter}, made once (the client id is fixed at hello). */
+  private String stateKey;
   private long sent = -1;
   private boolean live;
   /** Bumped by every catch-up, so the answer of an outdated one is dropped. */
@@ -350,6 +352,14 @@ final class Subscription implements Feed.Subscriber {
     status = "rejected";
     rejectedVersion = version;
     this.error = error;
+  }
+
+  /** This client's row as of now, to the event loop's {@link ClientStateWriter}. */
+  void recordState(boolean connected) {
+    if (stateKey == null) {
+      stateKey = ClientStateWriter.key(feed.namespace, conn.clientId());
+    }
+    conn.fanout.clientState.record(stateKey, row(connected));
   }
 
   ClientRow row(boolean connected) {

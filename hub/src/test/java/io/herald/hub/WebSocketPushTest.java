@@ -148,6 +148,8 @@ class WebSocketPushTest {
   void acksAndClients(Vertx vertx) {
     String ns = "acks.ns";
     long v1 = api.write(ns, "flag", false);
+    double appliedBefore = metric("herald_acks_received_total{status=\"applied\"}");
+    double rejectedBefore = metric("herald_acks_received_total{status=\"rejected\"}");
     try (WsClient a = WsClient.connect(vertx, hub.port(), TestHub.TOKEN);
          WsClient b = WsClient.connect(vertx, hub.port(), TestHub.TOKEN)) {
       a.hello("svc-a", new JsonObject().put("app", "payments").put("zone", "eu-1"));
@@ -175,6 +177,14 @@ class WebSocketPushTest {
       b.ack(ns, v1);
       b.send(new JsonObject().put("type", "ping"));
       b.next("pong");
+      // Every valid ack counts once, however the hub batches the counting.
+      long deadline = System.currentTimeMillis() + 5_000;
+      while (metric("herald_acks_received_total{status=\"applied\"}") - appliedBefore < 4
+          && System.currentTimeMillis() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertEquals(4, metric("herald_acks_received_total{status=\"applied\"}") - appliedBefore);
+      assertEquals(1, metric("herald_acks_received_total{status=\"rejected\"}") - rejectedBefore);
 
       JsonArray clients = api.json("/v1/namespaces/" + ns + "/clients").getJsonArray("clients");
       assertEquals(2, clients.size());
@@ -409,7 +419,8 @@ class WebSocketPushTest {
     String text = api.get("/metrics").bodyAsString();
     double sum = 0;
     for (String line : text.split("\n")) {
-      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+      if (line.startsWith(name + " ") || (!name.contains("{") && line.startsWith(name + "{"))
+          || (name.endsWith("}") && line.startsWith(name.substring(0, name.length() - 1)))) {
         sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
     }
