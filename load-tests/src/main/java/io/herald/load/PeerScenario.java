@@ -56,6 +56,10 @@ final class PeerScenario {
     int writeSeconds = Integer.parseInt(opts.getOrDefault("write-seconds", "10"));
     int warmupSeconds = Integer.parseInt(opts.getOrDefault("warmup-seconds", "2"));
     int warmupClients = Integer.parseInt(opts.getOrDefault("warmup-clients", "500"));
+    // Writes each fan-out phase makes, not counted, once its clients are connected: a fresh hub's
+    // JIT compiles the ack path over the first 20-odd writes at a size (C2 threads then take more
+    // CPU than the event loops), and a hub in service has long done that.
+    int warmupWrites = Integer.parseInt(opts.getOrDefault("warmup-writes", "20"));
     String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
     Path hubJar = Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar"));
     if (!EtcdProcess.installed()) {
@@ -67,7 +71,7 @@ final class PeerScenario {
         .put("machine", Report.machine())
         .put("command", "java -jar load-tests/target/herald-load.jar peer --sizes " + sizesOpt + " --writes " + writes
             + " --spacing-ms " + spacingMs + " --write-seconds " + writeSeconds + " --warmup-seconds " + warmupSeconds
-            + " --warmup-clients " + warmupClients)
+            + " --warmup-clients " + warmupClients + " --warmup-writes " + warmupWrites)
         .put("etcd", EtcdProcess.version() + ", one member on loopback, default settings (WAL fsync per commit)")
         .put("cpu_note", "server CPU from /proc/PID/stat over the write phase, spacing included; Herald's PostgreSQL "
             + "share is its database's backends (pg_stat_activity); postgres_all counts every PostgreSQL process "
@@ -81,7 +85,7 @@ final class PeerScenario {
       URI hubUrl = URI.create(hub.url);
       HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(hubUrl.getHost())
           .setDefaultPort(hubUrl.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(SPREAD + 8));
-      Servers servers = new Servers(vertx, load, etcd, etcdAddress, etcdWriter, hub, http);
+      Servers servers = new Servers(vertx, load, etcd, etcdAddress, etcdWriter, hub, http, warmupWrites);
       int phase = 0;
       if (warmupClients > 0 && !sizes.isEmpty()) {
         // Both servers' code paths warmed (the hub's JIT above all) before anything is counted.
@@ -136,12 +140,12 @@ final class PeerScenario {
 
   /** The two servers and the generator's clients of them. */
   private record Servers(Vertx vertx, GeneratorLoad load, EtcdProcess etcd, SocketAddress etcdAddress,
-                         GrpcClient etcdWriter, HubProcess hub, HttpClient http) {
+                         GrpcClient etcdWriter, HubProcess hub, HttpClient http, int warmupWrites) {
 
     /** {@code name}: of the phase's key (and namespace), so that no two phases share one. */
     JsonObject etcdFanout(String name, int n, int writes, long spacingMs, int phase) throws Exception {
       byte[] key = EtcdClients.bytes("/bench/peer/" + name);
-      EtcdClients.Watchers watchers = new EtcdClients.Watchers(vertx, n, writes, sourceAddress(phase));
+      EtcdClients.Watchers watchers = new EtcdClients.Watchers(vertx, n, warmupWrites + writes, sourceAddress(phase));
       try {
         load.phase();
         long start = System.nanoTime();
@@ -159,7 +163,7 @@ final class PeerScenario {
     JsonObject heraldFanout(String name, int n, int writes, long spacingMs, int phase, boolean acks) throws Exception {
       String ns = "bench.peer." + name + (acks ? ".acks" : ".noacks");
       long v0 = HubHttp.put(http, hub.token, ns, "k", 0).await(30, TimeUnit.SECONDS).getLong("version");
-      FanoutClients fans = new FanoutClients(n, writes, v0);
+      FanoutClients fans = new FanoutClients(n, warmupWrites + writes, v0);
       WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(n + 10)
           .setConnectTimeout(60_000).setLocalAddress(sourceAddress(phase)));
       try {
@@ -180,9 +184,10 @@ final class PeerScenario {
     }
 
     /**
-     * W writes {@code spacingMs} apart; {@code write.apply(w)} makes write w (value w) and completes
-     * with its slot (w). Per write: first and last receipt, and (with {@code acks}) when the hub says
-     * every ack is durable. Server CPU over the whole phase.
+     * {@code warmupWrites} writes, not counted, then W writes, all {@code spacingMs} apart;
+     * {@code write.apply(w)} makes write w (value w) and completes with its slot (w). Per counted
+     * write: first and last receipt, and (with {@code acks}) when the hub says every ack is durable.
+     * Server CPU over the counted writes.
      */
     private JsonObject spacedWrites(String label, int n, int writes, long spacingMs, Receipts receipts,
                                     IntFunction<Future<Long>> write, LongFunction<Future<JsonObject>> acks,
@@ -191,27 +196,31 @@ final class PeerScenario {
       double[] last = new double[writes];
       double[] durable = new double[writes];
       Histogram all = new Histogram(600_000_000L, 3);
+      for (int w = 1; w <= warmupWrites; w++) {
+        long sent = writeAndAwait(label, n, w, write, receipts);
+        if (acks != null) {
+          acks.apply(w).await(40, TimeUnit.SECONDS);
+        }
+        if (w == warmupWrites) {
+          System.out.printf(Locale.ROOT, "%s, %d clients: %d warm-up writes, the last delivered in %.1f ms%n", label, n,
+              warmupWrites, (System.nanoTime() - sent) / 1e6);
+        }
+        Thread.sleep(spacingMs);
+      }
       load.phase();
       Cpu before = Cpu.sample(serverPids, backendsOf, null);
-      for (int w = 1; w <= writes; w++) {
-        long sent = System.nanoTime();
-        long slot = write.apply(w).await(30, TimeUnit.SECONDS);
-        if (slot != w) {
-          throw new IllegalStateException(label + ": write " + w + " became version " + slot + " of the phase");
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (receipts.received(w) < n && System.nanoTime() < deadline) {
-          Thread.sleep(2);
-        }
+      for (int c = 1; c <= writes; c++) {
+        int w = warmupWrites + c;
+        long sent = writeAndAwait(label, n, w, write, receipts);
         Receipts.Deliveries d = receipts.deliveries(w, sent, all);
-        first[w - 1] = d.count() == 0 ? Double.NaN : (d.first() - sent) / 1e6;
-        last[w - 1] = d.count() < n ? Double.NaN : (d.last() - sent) / 1e6;
+        first[c - 1] = d.count() == 0 ? Double.NaN : (d.first() - sent) / 1e6;
+        last[c - 1] = d.count() < n ? Double.NaN : (d.last() - sent) / 1e6;
         JsonObject rollout = acks == null ? null : acks.apply(w).await(40, TimeUnit.SECONDS);
-        durable[w - 1] = rollout == null ? Double.NaN
+        durable[c - 1] = rollout == null ? Double.NaN
             : rollout.getInteger("applied", 0) == n ? (System.nanoTime() - sent) / 1e6 : Double.NaN;
-        System.out.printf(Locale.ROOT, "%s, %d clients, write %2d: first %.1f ms, last %.1f ms (%d/%d)%s%n", label, n, w,
-            first[w - 1], last[w - 1], d.count(), n, acks == null ? "" : String.format(Locale.ROOT,
-                ", all acks durable %.1f ms", durable[w - 1]));
+        System.out.printf(Locale.ROOT, "%s, %d clients, write %2d: first %.1f ms, last %.1f ms (%d/%d)%s%n", label, n, c,
+            first[c - 1], last[c - 1], d.count(), n, acks == null ? "" : String.format(Locale.ROOT,
+                ", all acks durable %.1f ms", durable[c - 1]));
         Thread.sleep(spacingMs);
       }
       JsonObject cpu = Cpu.sample(serverPids, backendsOf, before).since(before, writes, (long) writes * n);
@@ -225,6 +234,21 @@ final class PeerScenario {
           .put("deliveries", Report.percentiles(all))
           .put("cpu", cpu)
           .put("generator", generator);
+    }
+
+    /** Makes write {@code w}, then waits (at most a minute) until all {@code n} clients hold it; returns when it was sent. */
+    private static long writeAndAwait(String label, int n, int w, IntFunction<Future<Long>> write, Receipts receipts)
+        throws Exception {
+      long sent = System.nanoTime();
+      long slot = write.apply(w).await(30, TimeUnit.SECONDS);
+      if (slot != w) {
+        throw new IllegalStateException(label + ": write " + w + " became version " + slot + " of the phase");
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (receipts.received(w) < n && System.nanoTime() < deadline) {
+        Thread.sleep(2);
+      }
+      return sent;
     }
 
     JsonObject etcdThroughput(int writers, boolean spread, int warmupSeconds, int seconds) throws Exception {
