@@ -18,11 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
  * Batches client-state changes (subscribed, acked, disconnected) into one multi-row upsert every
- * few milliseconds, never one round trip per ack; acks of a connection whose row this writer
+ * few milliseconds (up to {@link #BURST_INTERVALS} intervals while a burst of them goes on), never
+ * one round trip per ack; acks of a connection whose row this writer
  * wrote already go as a plain update of their ack fields. Rows for the same client and namespace coalesce:
  * the latest state wins. After each write, the namespaces touched are announced on the event bus
  * so that rollout waiters on every node look again. Confined to one event loop.
@@ -58,6 +60,14 @@ final class ClientStateWriter {
   /** Callers of {@link #recordDurably} per row key, until the batch holding that row is answered. */
   private final Map<String, List<Promise<Optional<ClientStateStore.Refusal>>>> waiting = new HashMap<>();
   private boolean timerSet;
+  /** Rows recorded so far, and when the timer was set: rows that came meanwhile mean a burst. */
+  private long recorded;
+  private long recordedAtTimer;
+  /** When the oldest row still waiting was recorded ({@link System#nanoTime}). */
+  private long oldestWaitingSince;
+  /** How long rows wait at most while a burst goes on: {@link #BURST_INTERVALS} intervals. */
+  private final long maxWaitNanos;
+  static final int BURST_INTERVALS = 5;
   private Future<Void> inFlight = Future.succeededFuture();
   private boolean flushing;
 
@@ -70,6 +80,7 @@ final class ClientStateWriter {
     this.store = store;
     this.metrics = metrics;
     this.intervalMs = intervalMs;
+    this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(BURST_INTERVALS * Math.max(1, intervalMs));
   }
 
   /** Hears of rows the database would not write: another token's client, or a token past its cap. */
@@ -86,8 +97,12 @@ final class ClientStateWriter {
    * the caller: a subscription acking thousands of versions hashes its key once.
    */
   void record(String key, ClientRow row) {
+    if (dirty.isEmpty()) {
+      oldestWaitingSince = System.nanoTime();
+    }
     // One row per client: what writing both would leave (an older connection's late row changes nothing).
     dirty.merge(key, row, ClientRow::then);
+    recorded++;
     schedule(intervalMs);
   }
 
@@ -115,11 +130,26 @@ final class ClientStateWriter {
   private void schedule(long delay) {
     if (!timerSet && !flushing && !dirty.isEmpty()) {
       timerSet = true;
+      recordedAtTimer = recorded;
       vertx.setTimer(Math.max(1, delay), t -> {
         timerSet = false;
-        flush();
+        if (inBurst()) {
+          schedule(intervalMs); // more is coming: one larger statement later instead of many small ones
+        } else {
+          flush();
+        }
       });
     }
+  }
+
+  /**
+   * Whether rows keep coming (some were recorded since the timer was set) while the batch is not
+   * full and its oldest row has waited less than {@link #BURST_INTERVALS} intervals: thousands of
+   * acks for one version then go in a few statements, not one every interval.
+   */
+  private boolean inBurst() {
+    return recorded > recordedAtTimer && dirty.size() < MAX_BATCH
+        && System.nanoTime() - oldestWaitingSince < maxWaitNanos;
   }
 
   /** Writes what is pending now; completes when it is durable (or failed). */

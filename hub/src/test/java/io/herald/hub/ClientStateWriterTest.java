@@ -145,6 +145,31 @@ class ClientStateWriterTest {
   }
 
   @Test
+  @DisplayName("rows that keep coming wait up to five intervals and go as one batch, not one batch per interval")
+  void burstsGoTogether() throws Exception {
+    long interval = 50;
+    HubMetrics metrics = new HubMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    ClientStateWriter slow = loop.call(() -> new ClientStateWriter(loop.vertx, store, metrics, interval,
+        new FailureLog(60_000)));
+    // 20 clients ack 5 ms apart: a burst of 100 ms, twice the interval, within the five intervals' wait.
+    loop.run(() -> {
+      int[] n = {0};
+      loop.vertx.setPeriodic(5, id -> {
+        slow.record(row("a", "c" + n[0], 1, 1));
+        if (++n[0] == 20) {
+          loop.vertx.cancelTimer(id);
+        }
+      });
+    });
+    awaitBatches(1);
+    assertEquals(20, batch(0).size(), "the whole burst in the first batch");
+    answer(0, null);
+    loop.run(() -> slow.record(row("a", "lone", 1, 1)));
+    awaitBatches(2);
+    assertEquals(List.of(row("a", "lone", 1, 1)), batch(1));
+  }
+
+  @Test
   @DisplayName("a batch holds at most MAX_BATCH rows, and the rest follows as soon as it is durable")
   void batchLimit() {
     int rows = ClientStateWriter.MAX_BATCH + 500;
