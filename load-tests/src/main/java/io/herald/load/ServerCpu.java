@@ -21,13 +21,41 @@ final class ServerCpu {
   /** CPU nanoseconds process {@code pid} has used so far (its threads included), 0 if it is gone. */
   static long nanos(long pid) {
     try {
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      // comm may hold spaces and parentheses: fields are counted after the last ')'.
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS; // fields 14 and 15 of stat
+      return stat(Files.readString(Path.of("/proc/" + pid + "/stat")));
     } catch (IOException | RuntimeException gone) {
       return 0;
     }
+  }
+
+  /**
+   * CPU nanoseconds the JIT compiler threads (C1 and C2) of JVM {@code pid} have used so far, from
+   * /proc/PID/task; 0 if it is gone. A fresh hub's compilers can take a core for seconds.
+   */
+  static long compilerNanos(long pid) {
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      return tasks.filter(t -> {
+        try {
+          String comm = Files.readString(t.resolve("comm")); // "C1 CompilerThre", "C2 CompilerThre"
+          return comm.startsWith("C") && comm.contains("CompilerThre");
+        } catch (IOException gone) {
+          return false;
+        }
+      }).mapToLong(t -> {
+        try {
+          return stat(Files.readString(t.resolve("stat")));
+        } catch (IOException | RuntimeException gone) {
+          return 0;
+        }
+      }).sum();
+    } catch (IOException | RuntimeException gone) {
+      return 0;
+    }
+  }
+
+  private static long stat(String stat) {
+    // comm may hold spaces and parentheses: fields are counted after the last ')'.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS; // fields 14 and 15 of stat
   }
 
   static long nanos(Collection<Long> pids) {
