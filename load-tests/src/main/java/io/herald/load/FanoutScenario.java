@@ -69,7 +69,8 @@ final class FanoutScenario {
         .put("date", Instant.now().toString())
         .put("machine", Report.machine())
         .put("command", "java -jar load-tests/target/herald-load.jar fanout --clients " + clients + " --writes " + writes
-            + " --spacing-ms " + spacingMs + (withFloor ? "" : " --with-floor false")
+            + " --spacing-ms " + spacingMs + " --warmup-writes " + opts.getOrDefault("warmup-writes", "10")
+            + (withFloor ? "" : " --with-floor false")
             + ("true".equals(opts.get("rollout")) ? " --rollout true --rollout-writes " + opts.getOrDefault("rollout-writes", "5") : ""))
         .put("clients", clients).put("writes", writes);
     int clusterSize = Integer.parseInt(opts.getOrDefault("cluster", "1"));
@@ -347,6 +348,9 @@ final class FanoutScenario {
 
   private JsonObject measure(Target target, int clients, int writes, long spacingMs) throws Exception {
     boolean acks = !"false".equals(opts.getOrDefault("acks", "true"));
+    // Writes to the connected clients before the counted ones, not counted: a fresh hub's JIT
+    // compiles the push and ack paths over the first writes at a size (the floor gets them too).
+    int warm = Integer.parseInt(opts.getOrDefault("warmup-writes", "10"));
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     try {
       URI url = target.url();
@@ -356,7 +360,7 @@ final class FanoutScenario {
       long v0 = target.publish(http, 0).await(30, TimeUnit.SECONDS);
       long[] memBefore = memory(target.pid());
 
-      FanoutClients fans = new FanoutClients(clients, writes, v0);
+      FanoutClients fans = new FanoutClients(clients, warm + writes, v0);
       WebSocketClient wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(clients + 10)
           .setConnectTimeout(60_000));
       long connectStart = System.nanoTime();
@@ -365,6 +369,21 @@ final class FanoutScenario {
       double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
       JsonObject generatorConnecting = load.phase();
       long[] memAfter = memory(target.pid());
+      for (int w = 1; w <= warm; w++) {
+        long version = target.publish(http, w).await(30, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (fans.receipts().received((int) (version - v0)) < clients && System.nanoTime() < deadline) {
+          Thread.sleep(2);
+        }
+        if (acks) {
+          target.acks(http, version).await(40, TimeUnit.SECONDS);
+        }
+        Thread.sleep(spacingMs);
+      }
+      if (warm > 0) {
+        System.out.println(target.name() + ": " + warm + " warm-up writes, not counted");
+        load.phase();
+      }
 
       double[] first = new double[writes];
       double[] last = new double[writes];
@@ -372,7 +391,7 @@ final class FanoutScenario {
       Histogram all = new Histogram(60_000_000L, 3);
       for (int w = 1; w <= writes; w++) {
         long sent = System.nanoTime();
-        long version = target.publish(http, w).await(30, TimeUnit.SECONDS);
+        long version = target.publish(http, warm + w).await(30, TimeUnit.SECONDS);
         int slot = (int) (version - v0);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (fans.receipts().received(slot) < clients && System.nanoTime() < deadline) {
@@ -393,7 +412,7 @@ final class FanoutScenario {
       load.close();
       System.out.println(target.name() + " " + GeneratorLoad.describe(generator));
       JsonObject rollouts = target.name().equals("hub") && "true".equals(opts.get("rollout"))
-          ? rollouts(target, http, fans, v0 + writes, clients, writes, spacingMs) : null;
+          ? rollouts(target, http, fans, v0 + warm + writes, clients, warm + writes, spacingMs) : null;
       fans.closeAll();
       plots.put(target.name(), all);
       JsonObject result = new JsonObject()

@@ -53,7 +53,7 @@ class QuickProfilesIT {
   @DisplayName("fanout --rollout: writes under 1% -> 10% -> 100% reach every client and complete, next to the plain ones")
   void fanoutRollout(@TempDir Path reports) throws Exception {
     new FanoutScenario(opts(reports, "clients", "50", "writes", "3", "spacing-ms", "50", "with-floor", "false",
-        "rollout", "true", "rollout-writes", "2")).run();
+        "rollout", "true", "rollout-writes", "2", "warmup-writes", "1")).run();
     JsonObject rollout = report(reports, "fanout").getJsonObject("hub").getJsonObject("rollout");
     assertNotNull(rollout.getDouble("median_last_ms"), "every client received every rollout write");
     assertNotNull(rollout.getDouble("median_completed_ms"), "every rollout completed");
@@ -63,7 +63,7 @@ class QuickProfilesIT {
   @Test
   @DisplayName("fanout: every client gets every write, acks become durable, the floor ratio is reported")
   void fanout(@TempDir Path reports) throws Exception {
-    new FanoutScenario(opts(reports, "clients", "50", "writes", "3", "spacing-ms", "50")).run();
+    new FanoutScenario(opts(reports, "clients", "50", "writes", "3", "spacing-ms", "50", "warmup-writes", "1")).run();
     JsonObject r = report(reports, "fanout");
     assertNotNull(r.getJsonObject("hub").getDouble("median_last_ms"), "every client received every write");
     assertNotNull(r.getJsonObject("hub").getDouble("median_acks_durable_ms"), "every ack became durable");
