@@ -60,6 +60,8 @@ final class PeerScenario {
     // JIT compiles the ack path over the first 20-odd writes at a size (C2 threads then take more
     // CPU than the event loops), and a hub in service has long done that.
     int warmupWrites = Integer.parseInt(opts.getOrDefault("warmup-writes", "20"));
+    // At most this many 5 s rounds at 32 writers until the hub's JIT has settled (throughput part).
+    int jitRounds = Integer.parseInt(opts.getOrDefault("warmup-jit-rounds", "12"));
     String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
     Path hubJar = Path.of(opts.getOrDefault("spawn-hub", "hub/target/herald-hub.jar"));
     if (!EtcdProcess.installed()) {
@@ -71,7 +73,8 @@ final class PeerScenario {
         .put("machine", Report.machine())
         .put("command", "java -jar load-tests/target/herald-load.jar peer --sizes " + sizesOpt + " --writes " + writes
             + " --spacing-ms " + spacingMs + " --write-seconds " + writeSeconds + " --warmup-seconds " + warmupSeconds
-            + " --warmup-clients " + warmupClients + " --warmup-writes " + warmupWrites)
+            + " --warmup-clients " + warmupClients + " --warmup-writes " + warmupWrites
+            + " --warmup-jit-rounds " + jitRounds)
         .put("etcd", EtcdProcess.version() + ", one member on loopback, default settings (WAL fsync per commit)")
         .put("cpu_note", "server CPU from /proc/PID/stat over the write phase, spacing included; Herald's PostgreSQL "
             + "share is its database's backends (pg_stat_activity); postgres_all counts every PostgreSQL process "
@@ -118,8 +121,8 @@ final class PeerScenario {
         servers.etcdThroughput(SPREAD, true, 0, 5);
         // A fresh hub's C2 compiles its HTTP write path for 10-20 s, a core's worth at times: rows
         // measured meanwhile measure the compiler. Rounds of 5 s until it has used less than 5 % of
-        // a core in a round (at most 12 rounds).
-        for (int round = 1; round <= 12; round++) {
+        // a core in a round (at most --warmup-jit-rounds, default 12).
+        for (int round = 1; round <= jitRounds; round++) {
           long jit = ServerCpu.compilerNanos(hub.pid());
           long start = System.nanoTime();
           servers.heraldThroughput(SPREAD, round % 2 == 0, 0, 5);
