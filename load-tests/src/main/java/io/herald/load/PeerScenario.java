@@ -58,8 +58,11 @@ final class PeerScenario {
     int warmupClients = Integer.parseInt(opts.getOrDefault("warmup-clients", "500"));
     // Writes each fan-out phase makes, not counted, once its clients are connected: a fresh hub's
     // JIT compiles the ack path over the first 20-odd writes at a size (C2 threads then take more
-    // CPU than the event loops), and a hub in service has long done that.
+    // CPU than the event loops), and a hub in service has long done that. At least --warmup-writes;
+    // Herald's phases go on, 10 writes at a time up to --warmup-writes-max, until the hub's JIT
+    // compilers used less than 5 % of a core over the last 10.
     int warmupWrites = Integer.parseInt(opts.getOrDefault("warmup-writes", "20"));
+    int warmupWritesMax = Math.max(warmupWrites, Integer.parseInt(opts.getOrDefault("warmup-writes-max", "100")));
     // At most this many 5 s rounds at 32 writers until the hub's JIT has settled (throughput part).
     int jitRounds = Integer.parseInt(opts.getOrDefault("warmup-jit-rounds", "12"));
     String dbServer = opts.getOrDefault("db-server", "postgresql://postgres@127.0.0.1:5432/postgres");
@@ -74,6 +77,7 @@ final class PeerScenario {
         .put("command", "java -jar load-tests/target/herald-load.jar peer --sizes " + sizesOpt + " --writes " + writes
             + " --spacing-ms " + spacingMs + " --write-seconds " + writeSeconds + " --warmup-seconds " + warmupSeconds
             + " --warmup-clients " + warmupClients + " --warmup-writes " + warmupWrites
+            + " --warmup-writes-max " + warmupWritesMax
             + " --warmup-jit-rounds " + jitRounds)
         .put("etcd", EtcdProcess.version() + ", one member on loopback, default settings (WAL fsync per commit)")
         .put("cpu_note", "server CPU from /proc/PID/stat over the write phase, spacing included; Herald's PostgreSQL "
@@ -88,7 +92,8 @@ final class PeerScenario {
       URI hubUrl = URI.create(hub.url);
       HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(hubUrl.getHost())
           .setDefaultPort(hubUrl.getPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(SPREAD + 8));
-      Servers servers = new Servers(vertx, load, etcd, etcdAddress, etcdWriter, hub, http, warmupWrites);
+      Servers servers = new Servers(vertx, load, etcd, etcdAddress, etcdWriter, hub, http, warmupWrites,
+          warmupWritesMax);
       int phase = 0;
       if (warmupClients > 0 && !sizes.isEmpty()) {
         // Both servers' code paths warmed (the hub's JIT above all) before anything is counted.
@@ -158,12 +163,13 @@ final class PeerScenario {
 
   /** The two servers and the generator's clients of them. */
   private record Servers(Vertx vertx, GeneratorLoad load, EtcdProcess etcd, SocketAddress etcdAddress,
-                         GrpcClient etcdWriter, HubProcess hub, HttpClient http, int warmupWrites) {
+                         GrpcClient etcdWriter, HubProcess hub, HttpClient http, int warmupWrites,
+                         int warmupWritesMax) {
 
     /** {@code name}: of the phase's key (and namespace), so that no two phases share one. */
     JsonObject etcdFanout(String name, int n, int writes, long spacingMs, int phase) throws Exception {
       byte[] key = EtcdClients.bytes("/bench/peer/" + name);
-      EtcdClients.Watchers watchers = new EtcdClients.Watchers(vertx, n, warmupWrites + writes, sourceAddress(phase));
+      EtcdClients.Watchers watchers = new EtcdClients.Watchers(vertx, n, warmupWritesMax + writes, sourceAddress(phase));
       try {
         load.phase();
         long start = System.nanoTime();
@@ -181,7 +187,7 @@ final class PeerScenario {
     JsonObject heraldFanout(String name, int n, int writes, long spacingMs, int phase, boolean acks) throws Exception {
       String ns = "bench.peer." + name + (acks ? ".acks" : ".noacks");
       long v0 = HubHttp.put(http, hub.token, ns, "k", 0).await(30, TimeUnit.SECONDS).getLong("version");
-      FanoutClients fans = new FanoutClients(n, warmupWrites + writes, v0);
+      FanoutClients fans = new FanoutClients(n, warmupWritesMax + writes, v0);
       WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(n + 10)
           .setConnectTimeout(60_000).setLocalAddress(sourceAddress(phase)));
       try {
@@ -202,7 +208,9 @@ final class PeerScenario {
     }
 
     /**
-     * {@code warmupWrites} writes, not counted, then W writes, all {@code spacingMs} apart;
+     * Warm-up writes, not counted (at least {@code warmupWrites}; against the hub more, ten at a
+     * time up to {@code warmupWritesMax}, until its JIT has settled), then W writes, all
+     * {@code spacingMs} apart;
      * {@code write.apply(w)} makes write w (value w) and completes with its slot (w). Per counted
      * write: first and last receipt, and (with {@code acks}) when the hub says every ack is durable.
      * Server CPU over the counted writes.
@@ -214,21 +222,34 @@ final class PeerScenario {
       double[] last = new double[writes];
       double[] durable = new double[writes];
       Histogram all = new Histogram(600_000_000L, 3);
-      for (int w = 1; w <= warmupWrites; w++) {
-        long sent = writeAndAwait(label, n, w, write, receipts);
+      int warm = 0;
+      long jitAt = backendsOf == null ? 0 : ServerCpu.compilerNanos(backendsOf.pid());
+      long groupAt = System.nanoTime();
+      double jitShare = Double.NaN;
+      while (warm < warmupWritesMax) {
+        int w = ++warm;
+        writeAndAwait(label, n, w, write, receipts);
         if (acks != null) {
           acks.apply(w).await(40, TimeUnit.SECONDS);
         }
-        if (w == warmupWrites) {
-          System.out.printf(Locale.ROOT, "%s, %d clients: %d warm-up writes, the last delivered in %.1f ms%n", label, n,
-              warmupWrites, (System.nanoTime() - sent) / 1e6);
-        }
         Thread.sleep(spacingMs);
+        if (w % 10 == 0 && backendsOf != null) {
+          long jit = ServerCpu.compilerNanos(backendsOf.pid());
+          jitShare = (double) (jit - jitAt) / (System.nanoTime() - groupAt);
+          jitAt = jit;
+          groupAt = System.nanoTime();
+        }
+        if (w >= warmupWrites && (backendsOf == null || (w % 10 == 0 && jitShare < 0.05))) {
+          break;
+        }
       }
+      System.out.printf(Locale.ROOT, "%s, %d clients: %d warm-up writes%s%n", label, n, warm, Double.isNaN(jitShare) ? ""
+          : String.format(Locale.ROOT, ", the hub's JIT at %.0f %% of a core over the last 10", 100 * jitShare));
+      int warmupDone = warm;
       load.phase();
       Cpu before = Cpu.sample(serverPids, backendsOf, null);
       for (int c = 1; c <= writes; c++) {
-        int w = warmupWrites + c;
+        int w = warmupDone + c;
         long sent = writeAndAwait(label, n, w, write, receipts);
         Receipts.Deliveries d = receipts.deliveries(w, sent, all);
         first[c - 1] = d.count() == 0 ? Double.NaN : (d.first() - sent) / 1e6;
@@ -245,6 +266,7 @@ final class PeerScenario {
       JsonObject generator = load.phase();
       System.out.println(label + ": " + GeneratorLoad.describe(generator));
       return new JsonObject()
+          .put("warmup_writes", warmupDone)
           .put("median_first_ms", median(first))
           .put("median_last_ms", median(last))
           .put("median_acks_durable_ms", median(durable))

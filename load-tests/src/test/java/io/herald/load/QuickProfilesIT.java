@@ -112,7 +112,8 @@ class QuickProfilesIT {
         + "(scripts/ensure-etcd.sh) to run the etcd comparison");
     long start = System.nanoTime();
     new PeerScenario(opts(reports, "sizes", "200", "writes", "3", "spacing-ms", "50", "write-seconds", "1",
-        "warmup-seconds", "0", "warmup-clients", "0", "warmup-writes", "2", "warmup-jit-rounds", "1")).run();
+        "warmup-seconds", "0", "warmup-clients", "0", "warmup-writes", "2", "warmup-writes-max", "2",
+        "warmup-jit-rounds", "1")).run();
     assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(40), "the quick profile stays under 40 s");
     JsonObject r = report(reports, "peer");
     JsonObject row = r.getJsonArray("fanout").getJsonObject(0);
