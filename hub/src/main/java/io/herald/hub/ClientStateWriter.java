@@ -60,9 +60,8 @@ final class ClientStateWriter {
   /** Callers of {@link #recordDurably} per row key, until the batch holding that row is answered. */
   private final Map<String, List<Promise<Optional<ClientStateStore.Refusal>>>> waiting = new HashMap<>();
   private boolean timerSet;
-  /** Rows recorded so far, and when the timer was set: rows that came meanwhile mean a burst. */
-  private long recorded;
-  private long recordedAtTimer;
+  /** Whether rows were recorded since the timer was set: a burst is going on. */
+  private boolean recordedSinceTimer;
   /** When the oldest row still waiting was recorded ({@link System#nanoTime}). */
   private long oldestWaitingSince;
   /** How long rows wait at most while a burst goes on: {@link #BURST_INTERVALS} intervals. */
@@ -102,7 +101,7 @@ final class ClientStateWriter {
     }
     // One row per client: what writing both would leave (an older connection's late row changes nothing).
     dirty.merge(key, row, ClientRow::then);
-    recorded++;
+    recordedSinceTimer = true;
     schedule(intervalMs);
   }
 
@@ -130,7 +129,7 @@ final class ClientStateWriter {
   private void schedule(long delay) {
     if (!timerSet && !flushing && !dirty.isEmpty()) {
       timerSet = true;
-      recordedAtTimer = recorded;
+      recordedSinceTimer = false;
       vertx.setTimer(Math.max(1, delay), t -> {
         timerSet = false;
         if (inBurst()) {
@@ -148,7 +147,7 @@ final class ClientStateWriter {
    * acks for one version then go in a few statements, not one every interval.
    */
   private boolean inBurst() {
-    return recorded > recordedAtTimer && dirty.size() < MAX_BATCH
+    return recordedSinceTimer && dirty.size() < MAX_BATCH
         && System.nanoTime() - oldestWaitingSince < maxWaitNanos;
   }
 

@@ -364,10 +364,15 @@ final class Connection {
     if (sub == null || a.version() > sub.sent()) {
       return false;
     }
-    sub.applied(a.version());
+    applied(sub, a.version());
+    return true;
+  }
+
+  /** A valid applied ack: the subscription's ack state, the metric, the client's row. */
+  private void applied(Subscription sub, long version) {
+    sub.applied(version);
     fanout.countAppliedAck();
     sub.recordState(true);
-    return true;
   }
 
   private void ack(JsonObject f) {
@@ -389,20 +394,20 @@ final class Connection {
     }
     Object status = f.getValue("status");
     if ("applied".equals(status)) {
-      sub.applied(version);
-      fanout.countAppliedAck();
-    } else if ("rejected".equals(status)) {
-      Object err = f.getValue("error");
-      if (err != null && !(err instanceof String)) {
-        protocolError("invalid_frame", "error must be a string", ns);
-        return;
-      }
-      sub.rejected(version, Limits.rejectionText((String) err));
-      fanout.metrics.acksRejected.increment();
-    } else {
+      applied(sub, version);
+      return;
+    }
+    if (!"rejected".equals(status)) {
       protocolError("invalid_status", "status must be \"applied\" or \"rejected\"", ns);
       return;
     }
+    Object err = f.getValue("error");
+    if (err != null && !(err instanceof String)) {
+      protocolError("invalid_frame", "error must be a string", ns);
+      return;
+    }
+    sub.rejected(version, Limits.rejectionText((String) err));
+    fanout.metrics.acksRejected.increment();
     sub.recordState(true);
   }
 

@@ -21,7 +21,7 @@ final class Subscription implements Feed.Subscriber {
   private final Vertx vertx;
   private final String nodeId;
   /** This client's key in the {@link ClientStateWriter}, made once (the client id is fixed at hello). */
-  private String stateKey;
+  private final String stateKey;
   private long sent = -1;
   private boolean live;
   /** Bumped by every catch-up, so the answer of an outdated one is dropped. */
@@ -48,6 +48,7 @@ final class Subscription implements Feed.Subscriber {
     this.metrics = metrics;
     this.vertx = vertx;
     this.nodeId = nodeId;
+    this.stateKey = ClientStateWriter.key(feed.namespace, conn.clientId());
   }
 
   long sent() {
@@ -356,9 +357,6 @@ final class Subscription implements Feed.Subscriber {
 
   /** This client's row as of now, to the event loop's {@link ClientStateWriter}. */
   void recordState(boolean connected) {
-    if (stateKey == null) {
-      stateKey = ClientStateWriter.key(feed.namespace, conn.clientId());
-    }
     conn.fanout.clientState.record(stateKey, row(connected));
   }
 

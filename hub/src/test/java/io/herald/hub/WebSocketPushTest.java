@@ -419,7 +419,8 @@ class WebSocketPushTest {
     String text = api.get("/metrics").bodyAsString();
     double sum = 0;
     for (String line : text.split("\n")) {
-      if (line.startsWith(name + " ") || (!name.contains("{") && line.startsWith(name + "{"))
+      // "name{a=\"b\"}" also matches the exposition's "name{a=\"b\",}" form.
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")
           || (name.endsWith("}") && line.startsWith(name.substring(0, name.length() - 1)))) {
         sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
