@@ -370,11 +370,7 @@ final class FanoutScenario {
       JsonObject generatorConnecting = load.phase();
       long[] memAfter = memory(target.pid());
       for (int w = 1; w <= warm; w++) {
-        long version = target.publish(http, w).await(30, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (fans.receipts().received((int) (version - v0)) < clients && System.nanoTime() < deadline) {
-          Thread.sleep(2);
-        }
+        long version = publishAndAwait(target, http, w, fans, v0, clients);
         if (acks) {
           target.acks(http, version).await(40, TimeUnit.SECONDS);
         }
@@ -391,12 +387,8 @@ final class FanoutScenario {
       Histogram all = new Histogram(60_000_000L, 3);
       for (int w = 1; w <= writes; w++) {
         long sent = System.nanoTime();
-        long version = target.publish(http, warm + w).await(30, TimeUnit.SECONDS);
+        long version = publishAndAwait(target, http, warm + w, fans, v0, clients);
         int slot = (int) (version - v0);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (fans.receipts().received(slot) < clients && System.nanoTime() < deadline) {
-          Thread.sleep(2);
-        }
         Receipts.Deliveries d = fans.receipts().deliveries(slot, sent, all);
         int have = d.count();
         first[w - 1] = (d.first() - sent) / 1e6;
@@ -435,6 +427,17 @@ final class FanoutScenario {
     } finally {
       vertx.close().await();
     }
+  }
+
+  /** Publishes {@code value}, then waits (at most a minute) until every client holds it; its version. */
+  private static long publishAndAwait(Target target, HttpClient http, int value, FanoutClients fans, long v0,
+                                      int clients) throws Exception {
+    long version = target.publish(http, value).await(30, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (fans.receipts().received((int) (version - v0)) < clients && System.nanoTime() < deadline) {
+      Thread.sleep(2);
+    }
+    return version;
   }
 
   /** The plan of the rollout variant: 1 % -> 10 % -> 100 %, each step advancing as soon as its clients acked. */

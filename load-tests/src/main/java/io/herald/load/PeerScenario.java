@@ -127,15 +127,14 @@ final class PeerScenario {
         // A fresh hub's C2 compiles its HTTP write path for 10-20 s, a core's worth at times: rows
         // measured meanwhile measure the compiler. Rounds of 5 s until it has used less than 5 % of
         // a core in a round (at most --warmup-jit-rounds, default 12).
+        ServerCpu.JitMeter jit = new ServerCpu.JitMeter(hub.pid());
         for (int round = 1; round <= jitRounds; round++) {
-          long jit = ServerCpu.compilerNanos(hub.pid());
-          long start = System.nanoTime();
           servers.heraldThroughput(SPREAD, round % 2 == 0, 0, 5);
-          double share = (double) (ServerCpu.compilerNanos(hub.pid()) - jit) / (System.nanoTime() - start);
+          double share = jit.lap();
           System.out.printf(Locale.ROOT, "hub warm-up round %d: JIT compilers used %.0f %% of a core%n", round,
               100 * share);
           report.put("hub_warmup_rounds", round);
-          if (share < 0.05) {
+          if (share < ServerCpu.JIT_SETTLED) {
             break;
           }
         }
@@ -223,8 +222,7 @@ final class PeerScenario {
       double[] durable = new double[writes];
       Histogram all = new Histogram(600_000_000L, 3);
       int warm = 0;
-      long jitAt = backendsOf == null ? 0 : ServerCpu.compilerNanos(backendsOf.pid());
-      long groupAt = System.nanoTime();
+      ServerCpu.JitMeter jit = backendsOf == null ? null : new ServerCpu.JitMeter(backendsOf.pid());
       double jitShare = Double.NaN;
       while (warm < warmupWritesMax) {
         int w = ++warm;
@@ -233,13 +231,10 @@ final class PeerScenario {
           acks.apply(w).await(40, TimeUnit.SECONDS);
         }
         Thread.sleep(spacingMs);
-        if (w % 10 == 0 && backendsOf != null) {
-          long jit = ServerCpu.compilerNanos(backendsOf.pid());
-          jitShare = (double) (jit - jitAt) / (System.nanoTime() - groupAt);
-          jitAt = jit;
-          groupAt = System.nanoTime();
+        if (w % 10 == 0 && jit != null) {
+          jitShare = jit.lap();
         }
-        if (w >= warmupWrites && (backendsOf == null || (w % 10 == 0 && jitShare < 0.05))) {
+        if (w >= warmupWrites && (jit == null || (w % 10 == 0 && jitShare < ServerCpu.JIT_SETTLED))) {
           break;
         }
       }

@@ -52,6 +52,31 @@ final class ServerCpu {
     }
   }
 
+  /** Below this share of a core over a while, a JVM's JIT has settled (see {@link JitMeter}). */
+  static final double JIT_SETTLED = 0.05;
+
+  /** The share of a core the JIT compiler threads of JVM {@code pid} use, lap after lap. */
+  static final class JitMeter {
+    private final long pid;
+    private long cpuAt;
+    private long wallAt;
+
+    JitMeter(long pid) {
+      this.pid = pid;
+      lap();
+    }
+
+    /** The compilers' share of a core since the previous lap (or since this meter was made). */
+    double lap() {
+      long cpu = compilerNanos(pid);
+      long now = System.nanoTime();
+      double share = (double) (cpu - cpuAt) / Math.max(1, now - wallAt);
+      cpuAt = cpu;
+      wallAt = now;
+      return share;
+    }
+  }
+
   private static long stat(String stat) {
     // comm may hold spaces and parentheses: fields are counted after the last ')'.
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
